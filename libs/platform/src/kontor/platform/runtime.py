@@ -1,0 +1,257 @@
+"""Runs one service: settings, database, migrations, gRPC + HTTP servers, outbox relay,
+consumers, Celery, and the ``kontor-<service>`` command line.
+
+A service describes itself once with a ``ServiceDefinition``; ``main()`` does
+the rest, the same way for all six services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+import uvicorn
+from fastapi import APIRouter
+from nats.aio.client import Client as NatsClient
+from nats.js import JetStreamContext
+
+from kontor.platform import auth, grpc_server, migrations, nats_client, settings as settings_mod, streams
+from kontor.platform.consumer import ConsumerSpec, EventConsumer
+from kontor.platform.db import Database
+from kontor.platform.http import create_app
+from kontor.platform.logs import configure_logging
+from kontor.platform.outbox import OutboxRelay
+from kontor.platform.settings import ServiceSettings
+from kontor.platform.telemetry import configure_tracing
+
+log = logging.getLogger(__name__)
+
+
+class PortInUse(SystemExit):
+    pass
+
+
+@dataclass
+class Runtime:
+    """What a running service's edges and hooks may use."""
+
+    name: str
+    settings: Any
+    db: Database
+    verifier: auth.TokenVerifier
+    nats: NatsClient | None = None
+    js: JetStreamContext | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def nats_ready(self) -> None:
+        if self.nats is None or not self.nats.is_connected:
+            raise ConnectionError("NATS not connected")
+
+
+GrpcRegistration = Callable[[grpc.aio.Server, Runtime], list[str]]
+
+
+@dataclass
+class Command:
+    """An extra ``kontor-<service> <name>`` sub-command."""
+
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Any], int]
+
+
+@dataclass
+class ServiceDefinition:
+    name: str
+    settings_cls: type[ServiceSettings]
+    migrations_dir: Path
+    title: str
+    description: str = ""
+    register_grpc: GrpcRegistration | None = None
+    http_routers: Callable[[Runtime], list[APIRouter]] = lambda rt: []
+    consumers: Callable[[Runtime], list[ConsumerSpec]] = lambda rt: []
+    publishes: tuple[str, ...] = ()  # event domains, one JetStream stream each
+    celery: Callable[[Any], Any] | None = None  # settings -> Celery app
+    on_start: Callable[[Runtime], Awaitable[None]] | None = None
+    on_stop: Callable[[Runtime], Awaitable[None]] | None = None
+    commands: dict[str, Command] = field(default_factory=dict)
+    openapi_docs: bool = True
+
+
+def _bind_http_socket(host: str, port: int, env_var: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"HTTP port {port} is already in use. Stop what listens there or set {env_var}.") from None
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    """uvicorn inside our own event loop: signals are ours, not uvicorn's."""
+
+    @contextlib.contextmanager
+    def capture_signals(self):
+        yield
+
+
+class ServiceProcess:
+    def __init__(self, definition: ServiceDefinition, settings: ServiceSettings):
+        self.definition = definition
+        self.settings = settings
+        self.runtime = Runtime(
+            name=definition.name,
+            settings=settings,
+            db=Database(settings.database_url.get_secret_value(), pool_size=settings.db_pool_size),
+            verifier=auth.TokenVerifier(settings.jwks_url, issuer=settings.token_issuer,
+                                        audience=settings.token_audience),
+        )
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        d, s, rt = self.definition, self.settings, self.runtime
+        await rt.db.assert_role_respects_rls()
+        if s.migrate_on_start:
+            await asyncio.to_thread(migrations.upgrade, d.migrations_dir, s.database_url.get_secret_value())
+        if d.on_start:
+            await d.on_start(rt)
+
+        env = settings_mod.env_name
+        http_sock = _bind_http_socket(s.bind_host, s.http_port, env(d.settings_cls, "http_port"))
+        service_names: list[str] = []
+
+        def register(server: grpc.aio.Server) -> list[str]:
+            service_names.extend(d.register_grpc(server, rt) if d.register_grpc else [])
+            return service_names
+
+        server, health = grpc_server.create_server(
+            service=d.name, verifier=rt.verifier, default_deadline_s=s.grpc_default_deadline_s, register=register,
+        )
+        try:
+            server.add_insecure_port(f"{s.bind_host}:{s.grpc_port}")
+        except RuntimeError:
+            raise PortInUse(
+                f"gRPC port {s.grpc_port} is already in use. Stop what listens there or set "
+                f"{env(d.settings_cls, 'grpc_port')}."
+            ) from None
+        await server.start()
+
+        app = create_app(
+            service=d.name, title=d.title, description=d.description, docs=d.openapi_docs,
+            readiness_checks={"database": rt.db.ping, "nats": rt.nats_ready},
+        )
+        for router in d.http_routers(rt):
+            app.include_router(router)
+        http = _EmbeddedUvicorn(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+        self._tasks.append(asyncio.create_task(http.serve(sockets=[http_sock]), name="http"))
+        self._tasks.append(asyncio.create_task(self._messaging(), name="messaging"))
+        await grpc_server.set_serving(health, service_names, True)
+        log.info("serving", extra={"grpc_port": s.grpc_port, "http_port": s.http_port})
+
+        await self._stopping.wait()
+        log.info("stopping")
+        await grpc_server.set_serving(health, service_names, False)
+        http.should_exit = True
+        await server.stop(grace=5)
+        for task in self._tasks:
+            if task.get_name() != "http":
+                task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if d.on_stop:
+            await d.on_stop(rt)
+        if rt.nats is not None:
+            with contextlib.suppress(Exception):
+                await rt.nats.drain()
+        await rt.db.dispose()
+
+    async def _messaging(self) -> None:
+        """Connect to NATS (retrying), ensure streams, then run the relay and consumers."""
+        d, rt = self.definition, self.runtime
+        rt.nats = await nats_client.connect(self.settings.nats_url, name=d.name)
+        rt.js = rt.nats.jetstream()
+        specs = [streams.domain_stream(domain) for domain in d.publishes] + [streams.dlq_stream()]
+        while True:
+            try:
+                await streams.ensure_streams(rt.js, specs)
+                break
+            except Exception as exc:  # noqa: BLE001 - JetStream may still be starting
+                log.warning("cannot ensure streams yet", extra={"error": str(exc)})
+                await asyncio.sleep(1)
+        workers = [EventConsumer(rt.db, rt.js, spec).run() for spec in d.consumers(rt)]
+        if d.publishes:
+            workers.append(OutboxRelay(rt.db, rt.js, service=d.name,
+                                       poll_interval_s=self.settings.outbox_poll_interval_s).run())
+        await asyncio.gather(*workers)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+async def _serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    process = ServiceProcess(definition, settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, process.stop)
+    await process.run()
+
+
+def main(definition: ServiceDefinition, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"kontor-{definition.name}", description=definition.title)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the gRPC and HTTP servers, the outbox relay and the consumers")
+    sub.add_parser("migrate", help="upgrade the database to the newest schema (safe to run concurrently)")
+    if definition.celery:
+        worker = sub.add_parser("worker", help="run a Celery worker for this service's tasks")
+        worker.add_argument("--concurrency", type=int, default=2)
+        sub.add_parser("beat", help="run the Celery beat scheduler (exactly one per service)")
+    for name, command in definition.commands.items():
+        command.configure(sub.add_parser(name, help=command.help))
+    args = parser.parse_args(argv)
+
+    try:
+        settings = settings_mod.load_settings(definition.settings_cls)
+    except settings_mod.SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(definition.name, settings.log_level)
+    configure_tracing(definition.name, settings.otlp_endpoint)
+
+    try:
+        if args.command == "serve":
+            asyncio.run(_serve(definition, settings))
+        elif args.command == "migrate":
+            migrations.upgrade(definition.migrations_dir, settings.database_url.get_secret_value())
+            log.info("database at newest schema")
+        elif args.command == "worker":
+            definition.celery(settings).worker_main(
+                ["worker", "--loglevel", settings.log_level, "-Q", definition.name,
+                 "--concurrency", str(args.concurrency), "--hostname", f"{definition.name}@%h"]
+            )
+        elif args.command == "beat":
+            definition.celery(settings).start(["beat", "--loglevel", settings.log_level])
+        else:
+            return definition.commands[args.command].run(args, settings)
+    except (PortInUse, SystemExit) as exc:
+        if isinstance(exc, PortInUse) or isinstance(exc.code, str):
+            print(exc, file=sys.stderr)
+            return 2
+        raise
+    return 0

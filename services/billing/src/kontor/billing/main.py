@@ -1,0 +1,26 @@
+"""Entry point: ``kontor-billing serve | migrate | worker | beat``."""
+
+from pathlib import Path
+
+from kontor.platform.runtime import ServiceDefinition, main as run_main
+
+from kontor.billing.clients import events as client_events
+from kontor.billing.clients import servicer as clients
+from kontor.billing.settings import BillingSettings
+from kontor.billing.tasks import celery_app
+
+DEFINITION = ServiceDefinition(
+    name="billing",
+    settings_cls=BillingSettings,
+    migrations_dir=Path(__file__).resolve().parents[3] / "migrations",
+    title="Kontor billing",
+    description="Client projects, time tracking, rates, invoices and payments.",
+    register_grpc=lambda server, rt: clients.register(server, rt.db),
+    consumers=lambda rt: [client_events.consumer()],
+    publishes=("billing",),
+    celery=celery_app,
+)
+
+
+def main() -> int:
+    return run_main(DEFINITION)

@@ -1,0 +1,7 @@
+"""Every table of the calendar-sync service, for Alembic (so far only the platform's outbox and inbox)."""
+
+from kontor.platform.consumer import InboxEntry  # noqa: F401 - platform tables live in each service's schema
+from kontor.platform.db import Base
+from kontor.platform.outbox import OutboxEvent  # noqa: F401
+
+metadata = Base.metadata

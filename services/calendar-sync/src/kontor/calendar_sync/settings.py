@@ -1,0 +1,7 @@
+from pydantic_settings import SettingsConfigDict
+
+from kontor.platform.settings import ServiceSettings
+
+
+class CalendarSyncSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KONTOR_CALENDAR_SYNC_", extra="ignore", frozen=True)
