@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import httpx
 
-
-def _poll(fn, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = fn()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+from tests.integration.helpers import poll as _poll
 
 
 def test_company_created_through_gateway_reaches_billing(stack):

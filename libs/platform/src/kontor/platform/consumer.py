@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from kontor.platform import telemetry
 from kontor.platform.db import Base, Database
+from kontor.platform.errors import InvalidArgument
 from kontor.platform.events import CloudEvent, PoisonMessage, parse_event
 from kontor.platform.streams import dlq_subject
 
@@ -137,6 +138,10 @@ class EventConsumer:
                 handled = await self._handle_once(event, data, handler)
             except asyncio.CancelledError:
                 raise
+            except (PoisonMessage, InvalidArgument) as exc:
+                # Well-formed but unacceptable to the handler: retrying cannot help.
+                await self._dead_letter(msg, f"rejected by handler: {exc}")
+                return
             except Exception as exc:  # noqa: BLE001 - handler bugs must not stop the consumer
                 await self._retry_or_dead_letter(msg, exc)
                 return
