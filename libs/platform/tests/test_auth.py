@@ -1,0 +1,60 @@
+import time
+import uuid
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kontor.platform.auth import TokenIssuer, TokenVerifier, bearer_token
+from kontor.platform.errors import Unauthenticated
+
+
+def _pair(**issuer_kwargs):
+    issuer = TokenIssuer(Ed25519PrivateKey.generate(), issuer="kontor-gateway", audience="kontor", **issuer_kwargs)
+    # An unreachable JWKS URL: the verifier must rely on the keys it was given.
+    verifier = TokenVerifier("http://127.0.0.1:9/jwks.json", issuer="kontor-gateway", audience="kontor",
+                             min_refresh_s=0)
+    verifier.add_keys(issuer.jwks())
+    return issuer, verifier
+
+
+async def test_issued_token_verifies_to_the_principal():
+    issuer, verifier = _pair()
+    tenant = uuid.uuid4()
+    principal = await verifier.verify(issuer.issue(subject="u1", tenant_id=tenant, roles=["sales_rep"]))
+    assert (principal.subject, principal.tenant_id, principal.roles) == ("u1", tenant, ("sales_rep",))
+    assert principal.token not in repr(principal)
+
+
+async def test_expired_token_is_refused_with_advice():
+    issuer, verifier = _pair()
+    token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[], ttl_s=-120)
+    with pytest.raises(Unauthenticated, match="expired; refresh"):
+        await verifier.verify(token)
+
+
+async def test_token_of_another_key_is_refused():
+    other, _ = _pair()
+    _, verifier = _pair()
+    with pytest.raises(Unauthenticated, match="signing keys unavailable|unknown key"):
+        await verifier.verify(other.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[]))
+
+
+async def test_wrong_audience_and_missing_tenant_are_refused():
+    issuer, verifier = _pair()
+    key = issuer._key  # noqa: SLF001 - forging tokens signed with the real key on purpose
+    now = int(time.time())
+    base = {"iss": "kontor-gateway", "sub": "u", "iat": now, "exp": now + 60}
+    wrong_aud = jwt.encode({**base, "aud": "other", "tid": str(uuid.uuid4())}, key, algorithm="EdDSA",
+                           headers={"kid": issuer.kid})
+    with pytest.raises(Unauthenticated, match="(?i)audience"):
+        await verifier.verify(wrong_aud)
+    no_tenant = jwt.encode({**base, "aud": "kontor"}, key, algorithm="EdDSA", headers={"kid": issuer.kid})
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(no_tenant)
+
+
+@pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer ", "token"])
+def test_malformed_authorization_headers(header):
+    with pytest.raises(Unauthenticated):
+        bearer_token(header)
