@@ -6,7 +6,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kontor.gateway import main as gateway_main
 from kontor.gateway.tokens import load_issuer
 from kontor.platform.auth import TokenVerifier
-from kontor.platform.migrations import current_heads
 from kontor.platform.runtime import main as run_main
 
 
@@ -47,4 +46,3 @@ def test_jwks_key_id_is_stable_for_a_key(monkeypatch, tmp_path):
     _env(monkeypatch, tmp_path)
     settings = gateway_main.DEFINITION.settings_cls()
     assert load_issuer(settings).kid == load_issuer(settings).kid
-    assert current_heads(gateway_main.DEFINITION.migrations_dir) == {"0001"}
