@@ -178,8 +178,10 @@ class ServiceProcess:
         if d.on_stop:
             await d.on_stop(rt)
         if rt.nats is not None:
+            # close, not drain: consumers are already stopped and their unacked
+            # messages are redelivered; drain would wait on the pull subscriptions.
             with contextlib.suppress(Exception):
-                await rt.nats.drain()
+                await rt.nats.close()
         await rt.db.dispose()
 
     async def _messaging(self) -> None:

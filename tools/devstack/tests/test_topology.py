@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import pytest
+
+from kontor.devstack.topology import (
+    DEFAULT_INFRA,
+    InfraPorts,
+    load_topology,
+    service_env,
+)
+
+
+def test_defaults_in_start_order() -> None:
+    topology = load_topology({})
+    assert topology.service_names == (
+        "contacts", "billing", "calendar-sync", "mail-import", "portal", "gateway",
+    )
+    ports = {s.name: (s.grpc_port, s.http_port) for s in topology.services}
+    assert ports == {
+        "gateway": (50050, 8000), "contacts": (50051, 8001), "calendar-sync": (50052, 8002),
+        "mail-import": (50053, 8003), "billing": (50054, 8004), "portal": (50055, 8005),
+    }
+    assert [s.name for s in topology.services if s.has_celery] == ["contacts", "billing"]
+    assert topology.service("gateway").calls == ("contacts", "billing")
+    assert topology.infra == InfraPorts(postgres=54329, nats=42220, nats_monitor=48222, redis=63790)
+    assert len(topology.port_claims()) == 4 + 2 * 6
+
+
+def test_every_port_can_be_overridden() -> None:
+    topology = load_topology({
+        "KONTOR_DEV_PG_PORT": "15432",
+        "KONTOR_DEV_NATS_PORT": "14222",
+        "KONTOR_DEV_NATS_MONITOR_PORT": "18222",
+        "KONTOR_DEV_REDIS_PORT": "16379",
+        "KONTOR_DEV_CALENDAR_SYNC_GRPC_PORT": "60052",
+        "KONTOR_DEV_GATEWAY_HTTP_PORT": "9000",
+    })
+    assert topology.infra == InfraPorts(15432, 14222, 18222, 16379)
+    assert topology.service("calendar-sync").grpc_port == 60052
+    assert topology.service("gateway").http_port == 9000
+    env_vars = {claim.env_var for claim in topology.port_claims()}
+    assert "KONTOR_DEV_MAIL_IMPORT_HTTP_PORT" in env_vars
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_bad_override_is_named(value: str) -> None:
+    with pytest.raises(ValueError, match="KONTOR_DEV_REDIS_PORT"):
+        load_topology({"KONTOR_DEV_REDIS_PORT": value})
+
+
+def test_duplicate_ports_are_rejected() -> None:
+    with pytest.raises(ValueError, match="Port 8001 is configured for both"):
+        load_topology({"KONTOR_DEV_PG_PORT": "8001"})
+
+
+def test_service_env_contract(tmp_path: Path) -> None:
+    topology = load_topology({})
+    env = service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology)
+    assert env == {
+        "KONTOR_CALENDAR_SYNC_DATABASE_URL":
+            "postgresql+asyncpg://kontor_calendar_sync:kontor_calendar_sync@127.0.0.1:54329/kontor_calendar_sync",
+        "KONTOR_CALENDAR_SYNC_NATS_URL": "nats://127.0.0.1:42220",
+        "KONTOR_CALENDAR_SYNC_REDIS_URL": "redis://127.0.0.1:63790/0",
+        "KONTOR_CALENDAR_SYNC_GRPC_PORT": "50052",
+        "KONTOR_CALENDAR_SYNC_HTTP_PORT": "8002",
+        "KONTOR_CALENDAR_SYNC_JWKS_URL": "http://127.0.0.1:8000/.well-known/jwks.json",
+        "KONTOR_CALENDAR_SYNC_LOG_LEVEL": "INFO",
+        "KONTOR_CALENDAR_SYNC_ENVIRONMENT": "dev",
+        "KONTOR_CALENDAR_SYNC_MIGRATE_ON_START": "false",
+        "OTEL_SERVICE_NAME": "calendar-sync",
+    }
+
+
+def test_gateway_and_celery_service_env(tmp_path: Path) -> None:
+    topology = load_topology({"KONTOR_DEV_CONTACTS_GRPC_PORT": "60051"})
+    infra = InfraPorts(postgres=1111, nats=2222, nats_monitor=3333, redis=4444)
+    gateway = service_env("gateway", infra, tmp_path, topology=topology)
+    assert gateway["KONTOR_GATEWAY_SIGNING_KEY_FILE"] == str(tmp_path / "secrets" / "gateway-signing-key.pem")
+    assert gateway["KONTOR_GATEWAY_CONTACTS_ADDR"] == "127.0.0.1:60051"
+    assert gateway["KONTOR_GATEWAY_BILLING_ADDR"] == "127.0.0.1:50054"
+    assert gateway["KONTOR_GATEWAY_DATABASE_URL"].endswith("@127.0.0.1:1111/kontor_gateway")
+    billing = service_env(topology.service("billing"), infra, tmp_path, topology=topology)
+    beat_schedule = str(tmp_path / "celery" / "billing-beat-schedule")
+    assert billing["KONTOR_BILLING_CELERY_BEAT_SCHEDULE_FILE"] == beat_schedule
+    assert "KONTOR_BILLING_SIGNING_KEY_FILE" not in billing
+    assert not any(key.endswith("_ADDR") for key in billing)
