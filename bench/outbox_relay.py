@@ -65,7 +65,7 @@ async def run(pg: PostgresServer, nats_server: NatsServer) -> dict:
         if handled == EVENTS:
             done.set()
 
-    consumer = EventConsumer(db, js, ConsumerSpec(name="bench", stream="KONTOR_CONTACTS",
+    consumer = EventConsumer(db, js, ConsumerSpec(name="bench", stream=streams.domain_stream("contacts"),
                                                   handlers={"contacts.company.created": count}), batch=100)
     consumer_task = asyncio.create_task(consumer.run())
     relay = OutboxRelay(db, js, service="bench", batch_size=200)

@@ -11,7 +11,7 @@ from kontor.protos.events.v1 import contacts_pb2
 
 def test_consumer_listens_to_company_created_on_the_contacts_stream():
     spec = events.consumer()
-    assert spec.stream == "KONTOR_CONTACTS"
+    assert spec.stream.name == "KONTOR_CONTACTS"
     assert spec.subjects() == ["kontor.*.contacts.company.created"]
     assert spec.name == "billing-clients"
 

@@ -33,7 +33,7 @@ from kontor.platform import telemetry
 from kontor.platform.db import Base, Database
 from kontor.platform.errors import InvalidArgument
 from kontor.platform.events import CloudEvent, PoisonMessage, parse_event
-from kontor.platform.streams import dlq_subject
+from kontor.platform.streams import StreamSpec, dlq_subject
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class ConsumerSpec:
     """What one durable consumer listens to and how it handles each event type."""
 
     name: str  # durable name, e.g. "billing-clients"; also the DLQ subject suffix
-    stream: str
+    stream: StreamSpec  # ensured at start-up by consumers too, so start order does not matter
     handlers: dict[str, Handler]  # short event type -> handler
     filter_subjects: list[str] = field(default_factory=list)
     max_deliver: int = 5
@@ -77,10 +77,10 @@ class EventConsumer:
         """Create the durable consumer once (idempotent), then bind to it."""
         subjects = self.spec.subjects()
         try:
-            await self._js.consumer_info(self.spec.stream, self.spec.name)
+            await self._js.consumer_info(self.spec.stream.name, self.spec.name)
         except NotFoundError:
             await self._js.add_consumer(
-                self.spec.stream,
+                self.spec.stream.name,
                 ConsumerConfig(
                     durable_name=self.spec.name,
                     ack_policy=AckPolicy.EXPLICIT,
@@ -91,7 +91,7 @@ class EventConsumer:
                     filter_subjects=subjects,
                 ),
             )
-        return await self._js.pull_subscribe_bind(durable=self.spec.name, stream=self.spec.stream)
+        return await self._js.pull_subscribe_bind(durable=self.spec.name, stream=self.spec.stream.name)
 
     async def run(self) -> None:
         while True:
@@ -106,8 +106,8 @@ class EventConsumer:
         while True:
             try:
                 messages = await subscription.fetch(self._batch, timeout=1.0)
-            except NatsTimeoutError:
-                continue
+            except (NatsTimeoutError, TimeoutError):
+                continue  # nothing to fetch within the poll interval
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - e.g. NATS restarting; keep consuming afterwards
@@ -184,7 +184,7 @@ class EventConsumer:
                 "Kontor-Dlq-Consumer": self.spec.name,
                 "Kontor-Dlq-Stream-Seq": str(seq),
                 # A crash after this publish but before the ack must not dead-letter twice.
-                "Nats-Msg-Id": f"dlq:{self.spec.name}:{self.spec.stream}:{seq}",
+                "Nats-Msg-Id": f"dlq:{self.spec.name}:{self.spec.stream.name}:{seq}",
             },
         )
         HANDLED.labels(self.spec.name, "dead_lettered").inc()

@@ -18,7 +18,9 @@ async def connect(url: str, *, name: str, retry_initial: bool = True) -> Client:
         log.warning("nats error", extra={"error": str(exc)})
 
     async def on_disconnect() -> None:
-        log.warning("nats disconnected; reconnecting")
+        # Also fired by our own close() at shutdown; a real outage shows up as
+        # error_cb warnings while reconnecting.
+        log.info("nats disconnected")
 
     async def on_reconnect() -> None:
         log.info("nats reconnected")

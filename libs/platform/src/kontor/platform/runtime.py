@@ -189,15 +189,20 @@ class ServiceProcess:
         d, rt = self.definition, self.runtime
         rt.nats = await nats_client.connect(self.settings.nats_url, name=d.name)
         rt.js = rt.nats.jetstream()
-        specs = [streams.domain_stream(domain) for domain in d.publishes] + [streams.dlq_stream()]
+        consumer_specs = d.consumers(rt)
+        specs = {spec.name: spec for spec in [
+            *(streams.domain_stream(domain) for domain in d.publishes),
+            *(consumer.stream for consumer in consumer_specs),
+            streams.dlq_stream(),
+        ]}
         while True:
             try:
-                await streams.ensure_streams(rt.js, specs)
+                await streams.ensure_streams(rt.js, list(specs.values()))
                 break
             except Exception as exc:  # noqa: BLE001 - JetStream may still be starting
                 log.warning("cannot ensure streams yet", extra={"error": str(exc)})
                 await asyncio.sleep(1)
-        workers = [EventConsumer(rt.db, rt.js, spec).run() for spec in d.consumers(rt)]
+        workers = [EventConsumer(rt.db, rt.js, spec).run() for spec in consumer_specs]
         if d.publishes:
             workers.append(OutboxRelay(rt.db, rt.js, service=d.name,
                                        poll_interval_s=self.settings.outbox_poll_interval_s).run())

@@ -20,6 +20,6 @@ async def on_company_created(session: AsyncSession, event: CloudEvent, data: con
 def consumer() -> ConsumerSpec:
     return ConsumerSpec(
         name="billing-clients",
-        stream=domain_stream("contacts").name,
+        stream=domain_stream("contacts"),
         handlers={"contacts.company.created": on_company_created},
     )
