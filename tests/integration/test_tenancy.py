@@ -84,3 +84,18 @@ def test_another_tenants_company_answers_404_through_the_api(stack):
     assert response.headers["content-type"] == "application/problem+json"
     listed = httpx.get(f"{gateway}/api/v1/companies", headers=stranger).json()["items"]
     assert company_id not in [c["id"] for c in listed]
+
+
+async def test_services_refuse_a_role_that_bypasses_row_level_security(stack):
+    from kontor.platform.db import UnsafeDatabaseRole
+
+    superuser = Database(stack.infra.postgres.admin_dsn("kontor_contacts").replace("postgresql://",
+                                                                                 "postgresql+asyncpg://"))
+    try:
+        with pytest.raises(UnsafeDatabaseRole, match="NOBYPASSRLS"):
+            await superuser.assert_role_respects_rls()
+    finally:
+        await superuser.dispose()
+    service_role = Database(stack.database_url("contacts"))
+    await service_role.assert_role_respects_rls()  # the dev/test role is safe
+    await service_role.dispose()

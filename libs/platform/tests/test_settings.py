@@ -41,3 +41,14 @@ def test_secrets_do_not_show_in_repr(env):
     settings = load_settings(DemoSettings)
     assert "hunter2" not in repr(settings)
     assert settings.database_url.get_secret_value().endswith("hunter2@h/db")
+
+
+async def test_unreachable_database_is_reported_without_the_password():
+    from kontor.platform.db import Database, DatabaseUnreachable
+
+    db = Database("postgresql+asyncpg://kontor:s3cret-pw@127.0.0.1:1/kontor_demo")
+    with pytest.raises(DatabaseUnreachable) as exc:
+        await db.assert_role_respects_rls()
+    await db.dispose()
+    assert "kontor_demo" in str(exc.value.code) and "127.0.0.1:1" in str(exc.value.code)
+    assert "s3cret-pw" not in str(exc.value.code)

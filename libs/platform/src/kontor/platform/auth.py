@@ -170,9 +170,3 @@ class TokenIssuer:
             "roles": roles, "iat": now, "nbf": now, "exp": now + ttl_s, "jti": str(uuid.uuid4()),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
-
-
-def generate_signing_key_pem() -> bytes:
-    return Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )

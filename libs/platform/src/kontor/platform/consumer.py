@@ -115,7 +115,13 @@ class EventConsumer:
                 await asyncio.sleep(0.5)
                 continue
             for msg in messages:
-                await self.handle(msg)
+                try:
+                    await self.handle(msg)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # noqa: BLE001 - e.g. ack or DLQ publish while NATS restarts
+                    # Unacknowledged, so JetStream redelivers it after ack_wait.
+                    log.exception("message left for redelivery", extra={"consumer": self.spec.name})
 
     async def handle(self, msg: Msg) -> None:
         """Handle one message; never raises (a failure is a nak, a dead-letter, or logged)."""

@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import DateTime, MetaData, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -61,6 +62,10 @@ class UnsafeDatabaseRole(SystemExit):
     """The configured role would bypass row-level security."""
 
 
+class DatabaseUnreachable(SystemExit):
+    """The database cannot be reached at start-up; the message says where we looked."""
+
+
 class Database:
     def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False):
         self.engine: AsyncEngine = create_async_engine(
@@ -87,12 +92,19 @@ class Database:
 
     async def assert_role_respects_rls(self) -> None:
         """Refuse to run as a role that row-level security does not apply to."""
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    text("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
-                )
-            ).one()
+        try:
+            async with self.engine.connect() as conn:
+                row = (
+                    await conn.execute(
+                        text("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+                    )
+                ).one()
+        except (OSError, SQLAlchemyError) as exc:
+            url = self.engine.url  # rendered without the password
+            raise DatabaseUnreachable(
+                f"Cannot reach the database {url.database!r} at {url.host}:{url.port} as {url.username!r} "
+                f"({type(exc).__name__}). Check that PostgreSQL runs and that DATABASE_URL is right."
+            ) from None
         if row.rolsuper or row.rolbypassrls:
             raise UnsafeDatabaseRole(
                 f"Database role {row.current_user!r} is a superuser or has BYPASSRLS, so tenant isolation "

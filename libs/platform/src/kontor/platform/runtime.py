@@ -28,7 +28,7 @@ from nats.js import JetStreamContext
 
 from kontor.platform import auth, grpc_server, migrations, nats_client, settings as settings_mod, streams
 from kontor.platform.consumer import ConsumerSpec, EventConsumer
-from kontor.platform.db import Database
+from kontor.platform.db import Database, DatabaseUnreachable
 from kontor.platform.http import create_app
 from kontor.platform.logs import configure_logging
 from kontor.platform.outbox import OutboxRelay
@@ -128,13 +128,16 @@ class ServiceProcess:
 
     async def run(self) -> None:
         d, s, rt = self.definition, self.settings, self.runtime
-        await rt.db.assert_role_respects_rls()
+        env = settings_mod.env_name
+        try:
+            await rt.db.assert_role_respects_rls()
+        except DatabaseUnreachable as exc:
+            raise DatabaseUnreachable(f"{exc.code} (set by {env(d.settings_cls, 'database_url')})") from None
         if s.migrate_on_start:
             await asyncio.to_thread(migrations.upgrade, d.migrations_dir, s.database_url.get_secret_value())
         if d.on_start:
             await d.on_start(rt)
 
-        env = settings_mod.env_name
         http_sock = _bind_http_socket(s.bind_host, s.http_port, env(d.settings_cls, "http_port"))
         service_names: list[str] = []
 

@@ -24,13 +24,13 @@ PageToken = Annotated[str, Query(max_length=512, description="next_page_token of
 
 def _company(c: contacts_pb2.Company) -> CompanyRead:
     return CompanyRead(id=c.id, name=c.name, kind=_KIND_FROM_PROTO[c.kind], city=c.city, version=c.version,
-                       created_at=c.created_at.ToDatetime().replace(tzinfo=UTC),
-                       updated_at=c.updated_at.ToDatetime().replace(tzinfo=UTC))
+                       created_at=c.created_at.ToDatetime(UTC),
+                       updated_at=c.updated_at.ToDatetime(UTC))
 
 
 def _client(c: billing_pb2.Client) -> ClientRead:
     return ClientRead(company_id=c.company_id, name=c.name,
-                      recorded_at=c.recorded_at.ToDatetime().replace(tzinfo=UTC))
+                      recorded_at=c.recorded_at.ToDatetime(UTC))
 
 
 def routers(rt: Runtime) -> list[APIRouter]:
