@@ -21,7 +21,7 @@ async def read_stream(nats_url: str, stream: str, subject: str, max_messages: in
         while len(messages) < max_messages:
             try:
                 batch = await sub.fetch(100, timeout=1)
-            except NatsTimeoutError:
+            except (NatsTimeoutError, TimeoutError):  # nats-py raises either, depending on timing
                 break
             messages.extend(batch)
         await sub.unsubscribe()
