@@ -31,8 +31,12 @@ def _alembic_config(migrations_dir: Path, database_url: str) -> Config:
     return cfg
 
 
-def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> None:
-    """Blocking; call from a thread when an event loop is running."""
+def upgrade(migrations_dir: Path, database_url: str, revision: str = "heads") -> None:
+    """Blocking; call from a thread when an event loop is running.
+
+    "heads" rather than "head": while domains are developed on parallel
+    branches, every branch is applied; a merge revision joins them again.
+    """
     command.upgrade(_alembic_config(migrations_dir, database_url), revision)
 
 

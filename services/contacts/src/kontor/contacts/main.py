@@ -4,7 +4,7 @@ from pathlib import Path
 
 from kontor.platform.runtime import ServiceDefinition, main as run_main
 
-from kontor.contacts.companies import servicer as companies
+from kontor.contacts import grpc_api
 from kontor.contacts.settings import ContactsSettings
 from kontor.contacts.tasks import celery_app
 
@@ -14,7 +14,7 @@ DEFINITION = ServiceDefinition(
     migrations_dir=Path(__file__).resolve().parents[3] / "migrations",
     title="Kontor contacts",
     description="Companies, contact persons, employees, rights and access.",
-    register_grpc=lambda server, rt: companies.register(server, rt.db),
+    register_grpc=lambda server, rt: grpc_api.register_all(server, rt.db),
     publishes=("contacts",),
     celery=celery_app,
 )
