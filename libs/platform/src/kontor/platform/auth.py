@@ -9,6 +9,7 @@ with ``TokenVerifier``; none trusts a bare user-id header. The verified
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -84,24 +85,30 @@ class TokenVerifier:
 
     An unknown ``kid`` triggers one refetch (at most every ``min_refresh_s``),
     so a key rotation at the gateway is picked up without restarts and without
-    letting a flood of bad tokens hammer the JWKS endpoint.
+    letting a flood of bad tokens hammer the JWKS endpoint. Keys older than
+    ``max_age_s`` are refetched too (keeping the old set if that fails), so a key
+    the gateway stopped publishing stops being trusted.
     """
 
     def __init__(self, jwks_url: str, *, issuer: str, audience: str, min_refresh_s: float = 30.0,
-                 leeway_s: float = 30.0):
+                 leeway_s: float = 30.0, max_age_s: float = 300.0):
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._audience = audience
         self._min_refresh_s = min_refresh_s
         self._leeway_s = leeway_s
+        self._max_age_s = max_age_s
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
         async with self._lock:
-            if time.monotonic() - self._fetched_at < self._min_refresh_s and self._keys:
+            # At most one attempt per min_refresh_s while we hold keys, failed attempts included.
+            if time.monotonic() - self._attempted_at < self._min_refresh_s and self._keys:
                 return
+            self._attempted_at = time.monotonic()
             try:
                 async with httpx.AsyncClient(timeout=5.0) as client:
                     response = await client.get(self._jwks_url)
@@ -112,10 +119,17 @@ class TokenVerifier:
             self._keys = {k.key_id: k for k in keyset.keys if k.key_id}
             self._fetched_at = time.monotonic()
 
-    def add_keys(self, jwks: dict) -> None:
-        """Trust a JWKS given directly (the gateway verifies its own tokens this way)."""
-        for key in jwt.PyJWKSet.from_dict(jwks).keys:
-            self._keys[key.key_id] = key
+    def add_keys(self, jwks: dict, *, replace: bool = False) -> None:
+        """Trust a JWKS given directly (the gateway verifies its own tokens this way).
+
+        ``replace`` trusts exactly these keys from now on, as a fresh fetch would.
+        """
+        keys = {key.key_id: key for key in jwt.PyJWKSet.from_dict(jwks).keys}
+        if replace:
+            self._keys = keys
+            self._fetched_at = self._attempted_at = time.monotonic()
+        else:
+            self._keys.update(keys)
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -124,6 +138,9 @@ class TokenVerifier:
             raise Unauthenticated("malformed access token") from None
         if kid not in self._keys:
             await self._refresh()
+        elif self._keys and time.monotonic() - self._fetched_at > self._max_age_s:
+            with contextlib.suppress(Unauthenticated):  # the keys we have stay good until a fetch succeeds
+                await self._refresh()
         key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("access token signed by an unknown key")

@@ -9,6 +9,8 @@ stands for, so edges map it once (gateway: problem+json).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -64,10 +66,12 @@ class _ContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnarySt
             return await continuation(self._details(client_call_details), request)
 
 
-def channel(address: str, *, default_timeout_s: float = 10.0) -> grpc.aio.Channel:
+def channel(address: str, *, default_timeout_s: float = 10.0,
+            interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> grpc.aio.Channel:
+    """``interceptors`` run before the identity/deadline/trace one (the gateway adds request ids)."""
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[_ContextInterceptor(default_timeout_s)],
+        interceptors=[*interceptors, _ContextInterceptor(default_timeout_s)],
         options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
     )
 

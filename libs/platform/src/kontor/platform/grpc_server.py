@@ -191,6 +191,9 @@ class AuthInterceptor(ScopedInterceptor):
             auth.reset_principal(token)
 
 
+MAX_MESSAGE_BYTES = 24 * 1024 * 1024
+
+
 def create_server(
     *, service: str, verifier: auth.TokenVerifier, default_deadline_s: float,
     register: Callable[[grpc.aio.Server], list[str]],
@@ -202,7 +205,8 @@ def create_server(
             DeadlineInterceptor(default_deadline_s), AuthInterceptor(verifier),
         ],
         # Without this, Linux lets a second process bind the same port silently.
-        options=[("grpc.so_reuseport", 0)],
+        # The receive limit: imports send files of up to 20 MB in one message (gRPC's default is 4 MB).
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],
     )
     service_names = register(server)
     health_servicer = health.aio.HealthServicer()

@@ -41,7 +41,7 @@ _HTTP_STATUS = {
 _TITLES = {
     400: "Bad request", 401: "Authentication required", 403: "Not allowed", 404: "Not found",
     405: "Method not allowed", 409: "Already exists", 412: "Changed meanwhile", 422: "Invalid input",
-    500: "Internal error", 503: "Temporarily unavailable",
+    428: "Precondition required", 429: "Too many requests", 500: "Internal error", 503: "Temporarily unavailable",
 }
 
 
@@ -60,7 +60,7 @@ def problem(status: int, detail: str, *, code: str | None = None, **extra) -> JS
 # What every endpoint may answer with; listed in the OpenAPI document.
 PROBLEM_RESPONSES = {
     status: {"description": title, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
-    for status, title in _TITLES.items() if status in (401, 404, 422, 503)
+    for status, title in _TITLES.items() if status in (401, 404, 422, 429, 503)
 }
 
 
@@ -166,6 +166,7 @@ def _add_problem_schema(app: FastAPI) -> None:
                 "title": {"type": "string"},
                 "status": {"type": "integer"},
                 "detail": {"type": "string"},
+                "request_id": {"type": "string", "description": "X-Request-Id of the request (gateway)"},
                 "errors": {"type": "array", "items": {"type": "object", "properties": {
                     "field": {"type": "string"}, "reason": {"type": "string"}}}},
             },

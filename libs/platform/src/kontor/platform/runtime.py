@@ -22,7 +22,7 @@ from typing import Any
 
 import grpc
 import uvicorn
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 from nats.aio.client import Client as NatsClient
 from nats.js import JetStreamContext
 
@@ -87,6 +87,8 @@ class ServiceDefinition:
     on_stop: Callable[[Runtime], Awaitable[None]] | None = None
     commands: dict[str, Command] = field(default_factory=dict)
     openapi_docs: bool = True
+    # Adds middleware to the HTTP app (the gateway's request ids and rate limits); runs after the routers.
+    configure_http: Callable[[FastAPI, Runtime], None] | None = None
 
 
 def _bind_http_socket(host: str, port: int, env_var: str) -> socket.socket:
@@ -163,6 +165,8 @@ class ServiceProcess:
         )
         for router in d.http_routers(rt):
             app.include_router(router)
+        if d.configure_http:
+            d.configure_http(app, rt)
         http = _EmbeddedUvicorn(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
         self._tasks.append(asyncio.create_task(http.serve(sockets=[http_sock]), name="http"))
         self._tasks.append(asyncio.create_task(self._messaging(), name="messaging"))
