@@ -1,37 +1,25 @@
-import uuid
-
+import pytest
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kontor.gateway import main as gateway_main
-from kontor.gateway.tokens import load_issuer
-from kontor.platform.auth import TokenVerifier
+from kontor.gateway.identity.directory import role_name
+from kontor.gateway.identity.keys import crypto
 from kontor.platform.runtime import main as run_main
+from kontor.protos.contacts.v1 import identity_pb2
 
 
-def _env(monkeypatch, tmp_path):
+def _env(monkeypatch, tmp_path, **extra):
     key = tmp_path / "signing.pem"
     key.write_bytes(Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     for name, value in {
         "DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:1/db", "NATS_URL": "nats://127.0.0.1:1",
-        "SIGNING_KEY_FILE": str(key), "CONTACTS_ADDR": "127.0.0.1:1", "BILLING_ADDR": "127.0.0.1:2",
+        "SIGNING_KEY_FILE": str(key), "CONTACTS_ADDR": "127.0.0.1:1", "BILLING_ADDR": "127.0.0.1:2", **extra,
     }.items():
         monkeypatch.setenv(f"KONTOR_GATEWAY_{name}", value)
-
-
-async def test_issue_token_prints_a_token_the_services_accept(monkeypatch, tmp_path, capsys):
-    _env(monkeypatch, tmp_path)
-    tenant = uuid.uuid4()
-    exit_code = run_main(gateway_main.DEFINITION,
-                         ["issue-token", "--tenant-id", str(tenant), "--subject", "ops", "--role", "org_manager"])
-    assert exit_code == 0
-    token = capsys.readouterr().out.strip()
-    settings = gateway_main.DEFINITION.settings_cls()
-    verifier = TokenVerifier("http://127.0.0.1:9/jwks", issuer="kontor-gateway", audience="kontor")
-    verifier.add_keys(load_issuer(settings).jwks())
-    principal = await verifier.verify(token)
-    assert (principal.subject, principal.tenant_id, principal.roles) == ("ops", tenant, ("org_manager",))
+    return gateway_main.DEFINITION.settings_cls()
 
 
 def test_missing_gateway_settings_fail_start_naming_them(monkeypatch, capsys):
@@ -42,7 +30,45 @@ def test_missing_gateway_settings_fail_start_naming_them(monkeypatch, capsys):
     assert "KONTOR_GATEWAY_SIGNING_KEY_FILE is not set" in err and "KONTOR_GATEWAY_CONTACTS_ADDR" in err
 
 
-def test_jwks_key_id_is_stable_for_a_key(monkeypatch, tmp_path):
-    _env(monkeypatch, tmp_path)
-    settings = gateway_main.DEFINITION.settings_cls()
-    assert load_issuer(settings).kid == load_issuer(settings).kid
+def test_stored_keys_decrypt_only_with_their_key_encryption_key(monkeypatch, tmp_path):
+    settings = _env(monkeypatch, tmp_path)
+    bootstrap = crypto.load_bootstrap_key(settings.signing_key_file)
+    key = crypto.new_private_key()
+    sealed = crypto.seal(crypto.key_cipher(settings, bootstrap), key)
+    assert b"PRIVATE KEY" not in sealed
+    # Derived from the bootstrap key: the same on every replica and after restarts.
+    unsealed = crypto.unseal(crypto.key_cipher(settings, bootstrap), sealed)
+    assert unsealed.public_key().public_bytes_raw() == key.public_key().public_bytes_raw()
+    other = crypto.key_cipher(settings, Ed25519PrivateKey.generate())
+    with pytest.raises(crypto.StoredKeysUnreadable, match="KONTOR_GATEWAY_KEY_ENCRYPTION_KEY"):
+        crypto.unseal(other, sealed)
+
+
+def test_a_configured_key_encryption_key_can_be_rotated_by_prepending(monkeypatch, tmp_path):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = _env(monkeypatch, tmp_path, KEY_ENCRYPTION_KEY=old)
+    bootstrap = crypto.load_bootstrap_key(settings.signing_key_file)
+    sealed = crypto.seal(crypto.key_cipher(settings, bootstrap), crypto.new_private_key())
+    rotated = _env(monkeypatch, tmp_path, KEY_ENCRYPTION_KEY=f"{new},{old}")
+    assert crypto.unseal(crypto.key_cipher(rotated, bootstrap), sealed)
+
+
+def test_a_malformed_key_encryption_key_names_the_variable(monkeypatch, tmp_path):
+    settings = _env(monkeypatch, tmp_path, KEY_ENCRYPTION_KEY="not-a-fernet-key")
+    with pytest.raises(crypto.KeyEncryptionKeyInvalid, match="KONTOR_GATEWAY_KEY_ENCRYPTION_KEY"):
+        crypto.key_cipher(settings, crypto.load_bootstrap_key(settings.signing_key_file))
+
+
+@pytest.mark.parametrize(("role", "name"), [
+    (identity_pb2.ROLE_SALES_REP, "sales_rep"), (identity_pb2.ROLE_ORG_MANAGER, "org_manager"),
+    (identity_pb2.ROLE_PORTAL_CLIENT, "portal_client"), (identity_pb2.ROLE_SUPERADMIN, "superadmin"),
+])
+def test_tokens_carry_lower_case_role_names(role, name):
+    assert role_name(role) == name
+
+
+def test_the_gateway_has_the_operator_commands_and_one_migration_head():
+    from kontor.platform.migrations import current_heads
+
+    assert {"issue-token", "rotate-signing-key"} <= set(gateway_main.DEFINITION.commands)
+    assert current_heads(gateway_main.DEFINITION.migrations_dir) == {"0002"}

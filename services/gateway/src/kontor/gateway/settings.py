@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from kontor.platform.settings import ServiceSettings
@@ -14,3 +14,22 @@ class GatewaySettings(ServiceSettings):
     contacts_addr: str = Field(description="host:port of the contacts gRPC server")
     billing_addr: str = Field(description="host:port of the billing gRPC server")
     upstream_timeout_s: float = Field(default=10.0, gt=0)
+
+    # Login and sessions (identity/).
+    refresh_token_ttl_s: int = Field(default=14 * 86400, ge=300, description="Lifetime of a refresh token; "
+                                     "every refresh issues a new one with a fresh lifetime")
+    key_encryption_key: SecretStr = Field(
+        default=SecretStr(""), description="Fernet key(s), comma-separated, newest first, that encrypt the "
+        "signing keys stored in the database. Empty: derived from the key in SIGNING_KEY_FILE")
+    signing_key_activation_delay_s: int = Field(
+        default=60, ge=0, description="How long a rotated-in key is published before it signs, so every "
+        "verifier has fetched it (their JWKS cache refreshes at most every 30 s)")
+    signing_key_reload_s: float = Field(default=10.0, gt=0, description="How often the gateway rereads its keys")
+
+    # Brute-force throttling of logins and rate limits of /api/v1 (edge/), counted in Redis.
+    login_max_failures_per_account: int = Field(default=5, ge=1)
+    login_max_failures_per_ip: int = Field(default=50, ge=1)
+    login_failure_window_s: int = Field(default=900, ge=1, description="Failures count for this long")
+    rate_limit_window_s: int = Field(default=60, ge=1)
+    rate_limit_per_user: int = Field(default=600, ge=1, description="Requests per user and window")
+    rate_limit_per_tenant: int = Field(default=6000, ge=1, description="Requests per tenant and window")

@@ -8,12 +8,15 @@ manager can override single (role, entity type) pairs, stored in
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 
-from sqlalchemy import Boolean, String, select
+from sqlalchemy import Boolean, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kontor.platform.db import Base, TenantScoped
+from kontor.platform.errors import InvalidArgument
 
 ACTIONS = ("create", "read", "update", "delete")
 
@@ -66,6 +69,9 @@ class RightOverride(TenantScoped, Base):
     """A tenant's own rights for one (role, entity type), replacing the default."""
 
     __tablename__ = "right_overrides"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "role", "entity_type", name="uq_right_overrides_tenant_role_entity"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     role: Mapped[str] = mapped_column(String(32), nullable=False)
@@ -97,3 +103,39 @@ async def has_right(session: AsyncSession, *, roles: tuple[str, ...], entity_typ
         if action in await effective_actions(session, role=role, entity_type=entity_type):
             return True
     return False
+
+
+# (role, entity type) -> granted actions: the whole rights table of one tenant.
+Matrix = dict[tuple[str, str], frozenset[str]]
+
+
+def effective_matrix(overrides: Mapping[tuple[str, str], frozenset[str]]) -> Matrix:
+    """Every role's rights on every entity type: the defaults, replaced where the tenant overrode them."""
+    return {(role, entity): overrides.get((role, entity), default_actions(role, entity))
+            for role in ROLES for entity in ENTITY_TYPES}
+
+
+async def rights_matrix(session: AsyncSession) -> Matrix:
+    overrides = (await session.scalars(select(RightOverride))).all()
+    return effective_matrix({(o.role, o.entity_type): o.actions() for o in overrides})
+
+
+def check_overridable(role: str, entity_type: str) -> None:
+    """Superadmins are platform operators, not the tenant's to restrict; and org managers always keep the
+    right to manage rights, so no tenant can lock itself out of its own settings."""
+    if role == "superadmin":
+        raise InvalidArgument("right.role", "superadmin rights belong to the platform and cannot be changed per "
+                              "tenant; choose a tenant role")
+    if role == "org_manager" and entity_type == "rights":
+        raise InvalidArgument("right.entity_type", "org managers always keep their rights on rights, so the "
+                              "tenant cannot lock itself out; change another entity type")
+
+
+async def set_override(session: AsyncSession, *, role: str, entity_type: str, actions: frozenset[str]) -> None:
+    """Store the tenant's rights of ``role`` on ``entity_type`` (insert or replace)."""
+    check_overridable(role, entity_type)
+    granted = {f"can_{action}": action in actions for action in ACTIONS}
+    statement = insert(RightOverride).values(id=uuid.uuid4(), role=role, entity_type=entity_type, **granted)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=[RightOverride.tenant_id, RightOverride.role, RightOverride.entity_type], set_=granted,
+    ))
