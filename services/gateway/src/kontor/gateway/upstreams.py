@@ -6,7 +6,10 @@ import grpc
 
 from kontor.platform import grpc_client
 from kontor.protos.billing.v1 import billing_pb2_grpc
-from kontor.protos.contacts.v1 import contacts_pb2_grpc
+from kontor.protos.contacts.v1 import companions_pb2_grpc, data_pb2_grpc, persons_pb2_grpc
+from kontor.protos.contacts.v1 import access_pb2_grpc, contacts_pb2_grpc, identity_pb2_grpc
+
+from kontor.gateway.edge.request_ids import RequestIdClientInterceptor
 
 from kontor.gateway.settings import GatewaySettings
 
@@ -15,16 +18,48 @@ from kontor.gateway.settings import GatewaySettings
 class Upstreams:
     channels: list[grpc.aio.Channel]
     companies: contacts_pb2_grpc.CompanyServiceStub
+    persons: persons_pb2_grpc.ContactPersonServiceStub
+    comments: companions_pb2_grpc.CommentServiceStub
+    traces: companions_pb2_grpc.TraceServiceStub
+    pools: companions_pb2_grpc.PoolServiceStub
+    groups: companions_pb2_grpc.GroupServiceStub
     clients: billing_pb2_grpc.ClientServiceStub
+    tenants: identity_pb2_grpc.TenantServiceStub
+    users: identity_pb2_grpc.UserServiceStub
+    search: data_pb2_grpc.SearchServiceStub
+    imports: data_pb2_grpc.ImportServiceStub
+    gdpr: data_pb2_grpc.GdprServiceStub
+    access: access_pb2_grpc.AccessServiceStub
+    assignments: access_pb2_grpc.AssignmentServiceStub
+    rules: access_pb2_grpc.AssignmentRuleServiceStub
+    substitutions: access_pb2_grpc.SubstitutionServiceStub
+    handovers: access_pb2_grpc.HandoverServiceStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Upstreams":
-        contacts = grpc_client.channel(settings.contacts_addr, default_timeout_s=settings.upstream_timeout_s)
-        billing = grpc_client.channel(settings.billing_addr, default_timeout_s=settings.upstream_timeout_s)
+        contacts = grpc_client.channel(settings.contacts_addr, default_timeout_s=settings.upstream_timeout_s,
+                                       interceptors=[RequestIdClientInterceptor()])
+        billing = grpc_client.channel(settings.billing_addr, default_timeout_s=settings.upstream_timeout_s,
+                                      interceptors=[RequestIdClientInterceptor()])
         return cls(
             channels=[contacts, billing],
             companies=contacts_pb2_grpc.CompanyServiceStub(contacts),
+            persons=persons_pb2_grpc.ContactPersonServiceStub(contacts),
+            comments=companions_pb2_grpc.CommentServiceStub(contacts),
+            traces=companions_pb2_grpc.TraceServiceStub(contacts),
+            pools=companions_pb2_grpc.PoolServiceStub(contacts),
+            groups=companions_pb2_grpc.GroupServiceStub(contacts),
             clients=billing_pb2_grpc.ClientServiceStub(billing),
+            tenants=identity_pb2_grpc.TenantServiceStub(contacts),
+            users=identity_pb2_grpc.UserServiceStub(contacts),
+            search=data_pb2_grpc.SearchServiceStub(contacts),
+            imports=data_pb2_grpc.ImportServiceStub(contacts),
+            gdpr=data_pb2_grpc.GdprServiceStub(contacts),
+            access=access_pb2_grpc.AccessServiceStub(contacts),
+            assignments=access_pb2_grpc.AssignmentServiceStub(contacts),
+            rules=access_pb2_grpc.AssignmentRuleServiceStub(contacts),
+            substitutions=access_pb2_grpc.SubstitutionServiceStub(contacts),
+            handovers=access_pb2_grpc.HandoverServiceStub(contacts),
         )
 
     async def close(self) -> None:

@@ -22,28 +22,41 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!kontor/contacts/v1/contacts.proto\x12\x12kontor.contacts.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n\x07\x43ompany\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\x04kind\x18\x03 \x01(\x0e\x32\x1f.kontor.contacts.v1.CompanyKind\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"a\n\x14\x43reateCompanyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x1f.kontor.contacts.v1.CompanyKind\x12\x0c\n\x04\x63ity\x18\x03 \x01(\t\"\x1f\n\x11GetCompanyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x14ListCompaniesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"`\n\x15ListCompaniesResponse\x12.\n\tcompanies\x18\x01 \x03(\x0b\x32\x1b.kontor.contacts.v1.Company\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*]\n\x0b\x43ompanyKind\x12\x1c\n\x18\x43OMPANY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43OMPANY_KIND_LEAD\x10\x01\x12\x19\n\x15\x43OMPANY_KIND_CUSTOMER\x10\x02\x32\xa0\x02\n\x0e\x43ompanyService\x12V\n\rCreateCompany\x12(.kontor.contacts.v1.CreateCompanyRequest\x1a\x1b.kontor.contacts.v1.Company\x12P\n\nGetCompany\x12%.kontor.contacts.v1.GetCompanyRequest\x1a\x1b.kontor.contacts.v1.Company\x12\x64\n\rListCompanies\x12(.kontor.contacts.v1.ListCompaniesRequest\x1a).kontor.contacts.v1.ListCompaniesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!kontor/contacts/v1/contacts.proto\x12\x12kontor.contacts.v1\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x84\x03\n\x07\x43ompany\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12-\n\x04kind\x18\x03 \x01(\x0e\x32\x1f.kontor.contacts.v1.CompanyKind\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06street\x18\x08 \x01(\t\x12\x13\n\x0bpostal_code\x18\t \x01(\t\x12\x0e\n\x06region\x18\n \x01(\t\x12\x0f\n\x07\x63ountry\x18\x0b \x01(\t\x12\x10\n\x08industry\x18\x0c \x01(\t\x12\x14\n\x0crevenue_tier\x18\r \x01(\t\x12\x0f\n\x07website\x18\x0e \x01(\t\x12\r\n\x05\x65mail\x18\x0f \x01(\t\x12\r\n\x05notes\x18\x10 \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_level\x18\x11 \x01(\t\"\xaf\x02\n\x14\x43reateCompanyRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12-\n\x04kind\x18\x02 \x01(\x0e\x32\x1f.kontor.contacts.v1.CompanyKind\x12\x0c\n\x04\x63ity\x18\x03 \x01(\t\x12\x0e\n\x06street\x18\x04 \x01(\t\x12\x13\n\x0bpostal_code\x18\x05 \x01(\t\x12\x0e\n\x06region\x18\x06 \x01(\t\x12\x0f\n\x07\x63ountry\x18\x07 \x01(\t\x12\x10\n\x08industry\x18\x08 \x01(\t\x12\x14\n\x0crevenue_tier\x18\t \x01(\t\x12\x0f\n\x07website\x18\n \x01(\t\x12\r\n\x05\x65mail\x18\x0b \x01(\t\x12\r\n\x05notes\x18\x0c \x01(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_level\x18\r \x01(\t\x12\x19\n\x11\x63onfirm_duplicate\x18\x0e \x01(\x08\"\x1f\n\x11GetCompanyRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\xb6\x01\n\x14ListCompaniesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12-\n\x04kind\x18\x03 \x01(\x0e\x32\x1f.kontor.contacts.v1.CompanyKind\x12\x10\n\x08industry\x18\x04 \x01(\t\x12\x0c\n\x04\x63ity\x18\x05 \x01(\t\x12\x1a\n\x12postal_code_prefix\x18\x06 \x01(\t\x12\x0c\n\x04sort\x18\x07 \x01(\t\"`\n\x15ListCompaniesResponse\x12.\n\tcompanies\x18\x01 \x03(\x0b\x32\x1b.kontor.contacts.v1.Company\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x03\n\x14UpdateCompanyRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\x12\x11\n\x04name\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x13\n\x06street\x18\x04 \x01(\tH\x01\x88\x01\x01\x12\x18\n\x0bpostal_code\x18\x05 \x01(\tH\x02\x88\x01\x01\x12\x11\n\x04\x63ity\x18\x06 \x01(\tH\x03\x88\x01\x01\x12\x13\n\x06region\x18\x07 \x01(\tH\x04\x88\x01\x01\x12\x14\n\x07\x63ountry\x18\x08 \x01(\tH\x05\x88\x01\x01\x12\x15\n\x08industry\x18\t \x01(\tH\x06\x88\x01\x01\x12\x19\n\x0crevenue_tier\x18\n \x01(\tH\x07\x88\x01\x01\x12\x14\n\x07website\x18\x0b \x01(\tH\x08\x88\x01\x01\x12\x12\n\x05\x65mail\x18\x0c \x01(\tH\t\x88\x01\x01\x12\x12\n\x05notes\x18\r \x01(\tH\n\x88\x01\x01\x12\x19\n\x0c\x61\x63\x63\x65ss_level\x18\x0e \x01(\tH\x0b\x88\x01\x01\x42\x07\n\x05_nameB\t\n\x07_streetB\x0e\n\x0c_postal_codeB\x07\n\x05_cityB\t\n\x07_regionB\n\n\x08_countryB\x0b\n\t_industryB\x0f\n\r_revenue_tierB\n\n\x08_websiteB\x08\n\x06_emailB\x08\n\x06_notesB\x0f\n\r_access_level\"<\n\x14\x44\x65leteCompanyRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\"@\n\x18\x43onvertToCustomerRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x65xpected_version\x18\x02 \x01(\x03\"N\n\x19ListCompanyHistoryRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"\x9f\x01\n\x13\x43ompanyHistoryEntry\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x11\n\told_value\x18\x02 \x01(\t\x12\x11\n\tnew_value\x18\x03 \x01(\t\x12\x12\n\nchanged_by\x18\x04 \x01(\t\x12.\n\nchanged_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07version\x18\x06 \x01(\x03\"o\n\x1aListCompanyHistoryResponse\x12\x38\n\x07\x65ntries\x18\x01 \x03(\x0b\x32\'.kontor.contacts.v1.CompanyHistoryEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*]\n\x0b\x43ompanyKind\x12\x1c\n\x18\x43OMPANY_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43OMPANY_KIND_LEAD\x10\x01\x12\x19\n\x15\x43OMPANY_KIND_CUSTOMER\x10\x02\x32\xa0\x05\n\x0e\x43ompanyService\x12V\n\rCreateCompany\x12(.kontor.contacts.v1.CreateCompanyRequest\x1a\x1b.kontor.contacts.v1.Company\x12P\n\nGetCompany\x12%.kontor.contacts.v1.GetCompanyRequest\x1a\x1b.kontor.contacts.v1.Company\x12\x64\n\rListCompanies\x12(.kontor.contacts.v1.ListCompaniesRequest\x1a).kontor.contacts.v1.ListCompaniesResponse\x12V\n\rUpdateCompany\x12(.kontor.contacts.v1.UpdateCompanyRequest\x1a\x1b.kontor.contacts.v1.Company\x12Q\n\rDeleteCompany\x12(.kontor.contacts.v1.DeleteCompanyRequest\x1a\x16.google.protobuf.Empty\x12^\n\x11\x43onvertToCustomer\x12,.kontor.contacts.v1.ConvertToCustomerRequest\x1a\x1b.kontor.contacts.v1.Company\x12s\n\x12ListCompanyHistory\x12-.kontor.contacts.v1.ListCompanyHistoryRequest\x1a..kontor.contacts.v1.ListCompanyHistoryResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'kontor.contacts.v1.contacts_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_COMPANYKIND']._serialized_start=595
-  _globals['_COMPANYKIND']._serialized_end=688
-  _globals['_COMPANY']._serialized_start=91
-  _globals['_COMPANY']._serialized_end=300
-  _globals['_CREATECOMPANYREQUEST']._serialized_start=302
-  _globals['_CREATECOMPANYREQUEST']._serialized_end=399
-  _globals['_GETCOMPANYREQUEST']._serialized_start=401
-  _globals['_GETCOMPANYREQUEST']._serialized_end=432
-  _globals['_LISTCOMPANIESREQUEST']._serialized_start=434
-  _globals['_LISTCOMPANIESREQUEST']._serialized_end=495
-  _globals['_LISTCOMPANIESRESPONSE']._serialized_start=497
-  _globals['_LISTCOMPANIESRESPONSE']._serialized_end=593
-  _globals['_COMPANYSERVICE']._serialized_start=691
-  _globals['_COMPANYSERVICE']._serialized_end=979
+  _globals['_COMPANYKIND']._serialized_start=2092
+  _globals['_COMPANYKIND']._serialized_end=2185
+  _globals['_COMPANY']._serialized_start=120
+  _globals['_COMPANY']._serialized_end=508
+  _globals['_CREATECOMPANYREQUEST']._serialized_start=511
+  _globals['_CREATECOMPANYREQUEST']._serialized_end=814
+  _globals['_GETCOMPANYREQUEST']._serialized_start=816
+  _globals['_GETCOMPANYREQUEST']._serialized_end=847
+  _globals['_LISTCOMPANIESREQUEST']._serialized_start=850
+  _globals['_LISTCOMPANIESREQUEST']._serialized_end=1032
+  _globals['_LISTCOMPANIESRESPONSE']._serialized_start=1034
+  _globals['_LISTCOMPANIESRESPONSE']._serialized_end=1130
+  _globals['_UPDATECOMPANYREQUEST']._serialized_start=1133
+  _globals['_UPDATECOMPANYREQUEST']._serialized_end=1607
+  _globals['_DELETECOMPANYREQUEST']._serialized_start=1609
+  _globals['_DELETECOMPANYREQUEST']._serialized_end=1669
+  _globals['_CONVERTTOCUSTOMERREQUEST']._serialized_start=1671
+  _globals['_CONVERTTOCUSTOMERREQUEST']._serialized_end=1735
+  _globals['_LISTCOMPANYHISTORYREQUEST']._serialized_start=1737
+  _globals['_LISTCOMPANYHISTORYREQUEST']._serialized_end=1815
+  _globals['_COMPANYHISTORYENTRY']._serialized_start=1818
+  _globals['_COMPANYHISTORYENTRY']._serialized_end=1977
+  _globals['_LISTCOMPANYHISTORYRESPONSE']._serialized_start=1979
+  _globals['_LISTCOMPANYHISTORYRESPONSE']._serialized_end=2090
+  _globals['_COMPANYSERVICE']._serialized_start=2188
+  _globals['_COMPANYSERVICE']._serialized_end=2860
 # @@protoc_insertion_point(module_scope)

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from kontor.protos.contacts.v1 import contacts_pb2 as kontor_dot_contacts_dot_v1_dot_contacts__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -27,7 +28,9 @@ if _version_not_supported:
 
 class CompanyServiceStub:
     """Companies of the caller's tenant. Every call needs the caller's token in
-    the `authorization` metadata; the tenant comes from that token.
+    the `authorization` metadata; the tenant comes from that token. Every call
+    checks the caller's role right on "company" (PERMISSION_DENIED when
+    missing); another tenant's or a deleted company's id answers NOT_FOUND.
     """
 
     def __init__(self, channel):
@@ -51,15 +54,40 @@ class CompanyServiceStub:
                 request_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesRequest.SerializeToString,
                 response_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesResponse.FromString,
                 _registered_method=True)
+        self.UpdateCompany = channel.unary_unary(
+                '/kontor.contacts.v1.CompanyService/UpdateCompany',
+                request_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.UpdateCompanyRequest.SerializeToString,
+                response_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.FromString,
+                _registered_method=True)
+        self.DeleteCompany = channel.unary_unary(
+                '/kontor.contacts.v1.CompanyService/DeleteCompany',
+                request_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.DeleteCompanyRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
+        self.ConvertToCustomer = channel.unary_unary(
+                '/kontor.contacts.v1.CompanyService/ConvertToCustomer',
+                request_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ConvertToCustomerRequest.SerializeToString,
+                response_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.FromString,
+                _registered_method=True)
+        self.ListCompanyHistory = channel.unary_unary(
+                '/kontor.contacts.v1.CompanyService/ListCompanyHistory',
+                request_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryRequest.SerializeToString,
+                response_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryResponse.FromString,
+                _registered_method=True)
 
 
 class CompanyServiceServicer:
     """Companies of the caller's tenant. Every call needs the caller's token in
-    the `authorization` metadata; the tenant comes from that token.
+    the `authorization` metadata; the tenant comes from that token. Every call
+    checks the caller's role right on "company" (PERMISSION_DENIED when
+    missing); another tenant's or a deleted company's id answers NOT_FOUND.
     """
 
     def CreateCompany(self, request, context):
         """Creates a company. INVALID_ARGUMENT names the offending field.
+        ALREADY_EXISTS when a company with the same website/email domain or the
+        same name in the same city exists and confirm_duplicate is false; the
+        trailing metadata `kontor-existing-id` carries the existing company's id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -73,7 +101,35 @@ class CompanyServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCompanies(self, request, context):
-        """Lists companies, newest first, in pages.
+        """Lists companies in pages, filtered and sorted.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCompany(self, request, context):
+        """Changes the fields that are set. FAILED_PRECONDITION when expected_version is stale.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCompany(self, request, context):
+        """Soft-deletes: the record and its history stay, reads no longer find it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConvertToCustomer(self, request, context):
+        """Turns a lead into a customer. FAILED_PRECONDITION when it is a customer already.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCompanyHistory(self, request, context):
+        """Every change of one company, oldest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -97,6 +153,26 @@ def add_CompanyServiceServicer_to_server(servicer, server):
                     request_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesRequest.FromString,
                     response_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesResponse.SerializeToString,
             ),
+            'UpdateCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCompany,
+                    request_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.UpdateCompanyRequest.FromString,
+                    response_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.SerializeToString,
+            ),
+            'DeleteCompany': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCompany,
+                    request_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.DeleteCompanyRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
+            ),
+            'ConvertToCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConvertToCustomer,
+                    request_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ConvertToCustomerRequest.FromString,
+                    response_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.SerializeToString,
+            ),
+            'ListCompanyHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCompanyHistory,
+                    request_deserializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryRequest.FromString,
+                    response_serializer=kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'kontor.contacts.v1.CompanyService', rpc_method_handlers)
@@ -107,7 +183,9 @@ def add_CompanyServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CompanyService:
     """Companies of the caller's tenant. Every call needs the caller's token in
-    the `authorization` metadata; the tenant comes from that token.
+    the `authorization` metadata; the tenant comes from that token. Every call
+    checks the caller's role right on "company" (PERMISSION_DENIED when
+    missing); another tenant's or a deleted company's id answers NOT_FOUND.
     """
 
     @staticmethod
@@ -181,6 +259,114 @@ class CompanyService:
             '/kontor.contacts.v1.CompanyService/ListCompanies',
             kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesRequest.SerializeToString,
             kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompaniesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.contacts.v1.CompanyService/UpdateCompany',
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.UpdateCompanyRequest.SerializeToString,
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCompany(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.contacts.v1.CompanyService/DeleteCompany',
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.DeleteCompanyRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConvertToCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.contacts.v1.CompanyService/ConvertToCustomer',
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.ConvertToCustomerRequest.SerializeToString,
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.Company.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCompanyHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.contacts.v1.CompanyService/ListCompanyHistory',
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryRequest.SerializeToString,
+            kontor_dot_contacts_dot_v1_dot_contacts__pb2.ListCompanyHistoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from kontor.protos.events.v1 import options_pb2 as kontor_dot_events_dot_v1_dot_options__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fkontor/events/v1/contacts.proto\x12\x10kontor.events.v1\x1a\x1ekontor/events/v1/options.proto\"\x89\x01\n\x0e\x43ompanyCreated\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03:(\xca\xf3\x18$\n\x18\x63ontacts.company.created\x12\x08\x63ontactsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1fkontor/events/v1/contacts.proto\x12\x10kontor.events.v1\x1a\x1ekontor/events/v1/options.proto\"\x89\x01\n\x0e\x43ompanyCreated\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03:(\xca\xf3\x18$\n\x18\x63ontacts.company.created\x12\x08\x63ontacts\"\xb7\x01\n\x0e\x43ompanyUpdated\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0c\n\x04\x63ity\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03\x12\x16\n\x0e\x63hanged_fields\x18\x06 \x03(\t\x12\x14\n\x0c\x61\x63\x63\x65ss_level\x18\x07 \x01(\t:(\xca\xf3\x18$\n\x18\x63ontacts.company.updated\x12\x08\x63ontacts\"\x95\x01\n\x10\x43ompanyConverted\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tfrom_kind\x18\x03 \x01(\t\x12\x0f\n\x07to_kind\x18\x04 \x01(\t\x12\x0f\n\x07version\x18\x05 \x01(\x03:*\xca\xf3\x18&\n\x1a\x63ontacts.company.converted\x12\x08\x63ontacts\"_\n\x0e\x43ompanyDeleted\x12\x12\n\ncompany_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03:(\xca\xf3\x18$\n\x18\x63ontacts.company.deleted\x12\x08\x63ontacts\"\xb4\x01\n\x14\x43ontactPersonCreated\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x12\n\nfirst_name\x18\x03 \x01(\t\x12\x11\n\tlast_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x0f\n\x07version\x18\x06 \x01(\x03:/\xca\xf3\x18+\n\x1f\x63ontacts.contact_person.created\x12\x08\x63ontacts\"\xcc\x01\n\x14\x43ontactPersonUpdated\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x12\n\nfirst_name\x18\x03 \x01(\t\x12\x11\n\tlast_name\x18\x04 \x01(\t\x12\x0c\n\x04role\x18\x05 \x01(\t\x12\x0f\n\x07version\x18\x06 \x01(\x03\x12\x16\n\x0e\x63hanged_fields\x18\x07 \x03(\t:/\xca\xf3\x18+\n\x1f\x63ontacts.contact_person.updated\x12\x08\x63ontacts\"\x7f\n\x14\x43ontactPersonDeleted\x12\x11\n\tperson_id\x18\x01 \x01(\t\x12\x12\n\ncompany_id\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\x03:/\xca\xf3\x18+\n\x1f\x63ontacts.contact_person.deleted\x12\x08\x63ontactsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,6 +34,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COMPANYCREATED']._loaded_options = None
   _globals['_COMPANYCREATED']._serialized_options = b'\312\363\030$\n\030contacts.company.created\022\010contacts'
+  _globals['_COMPANYUPDATED']._loaded_options = None
+  _globals['_COMPANYUPDATED']._serialized_options = b'\312\363\030$\n\030contacts.company.updated\022\010contacts'
+  _globals['_COMPANYCONVERTED']._loaded_options = None
+  _globals['_COMPANYCONVERTED']._serialized_options = b'\312\363\030&\n\032contacts.company.converted\022\010contacts'
+  _globals['_COMPANYDELETED']._loaded_options = None
+  _globals['_COMPANYDELETED']._serialized_options = b'\312\363\030$\n\030contacts.company.deleted\022\010contacts'
+  _globals['_CONTACTPERSONCREATED']._loaded_options = None
+  _globals['_CONTACTPERSONCREATED']._serialized_options = b'\312\363\030+\n\037contacts.contact_person.created\022\010contacts'
+  _globals['_CONTACTPERSONUPDATED']._loaded_options = None
+  _globals['_CONTACTPERSONUPDATED']._serialized_options = b'\312\363\030+\n\037contacts.contact_person.updated\022\010contacts'
+  _globals['_CONTACTPERSONDELETED']._loaded_options = None
+  _globals['_CONTACTPERSONDELETED']._serialized_options = b'\312\363\030+\n\037contacts.contact_person.deleted\022\010contacts'
   _globals['_COMPANYCREATED']._serialized_start=86
   _globals['_COMPANYCREATED']._serialized_end=223
+  _globals['_COMPANYUPDATED']._serialized_start=226
+  _globals['_COMPANYUPDATED']._serialized_end=409
+  _globals['_COMPANYCONVERTED']._serialized_start=412
+  _globals['_COMPANYCONVERTED']._serialized_end=561
+  _globals['_COMPANYDELETED']._serialized_start=563
+  _globals['_COMPANYDELETED']._serialized_end=658
+  _globals['_CONTACTPERSONCREATED']._serialized_start=661
+  _globals['_CONTACTPERSONCREATED']._serialized_end=841
+  _globals['_CONTACTPERSONUPDATED']._serialized_start=844
+  _globals['_CONTACTPERSONUPDATED']._serialized_end=1048
+  _globals['_CONTACTPERSONDELETED']._serialized_start=1050
+  _globals['_CONTACTPERSONDELETED']._serialized_end=1177
 # @@protoc_insertion_point(module_scope)
