@@ -9,10 +9,12 @@ not leak.
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal
-from kontor.platform.errors import PermissionDenied
+from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 
 from kontor.contacts.identity.rights import has_right
 
@@ -29,3 +31,19 @@ async def require_right(session: AsyncSession, principal: Principal, entity_type
 def require_service(principal: Principal) -> None:
     if SERVICE_ROLE not in principal.roles:
         raise PermissionDenied("only Kontor services may call this")
+
+
+async def require_record(session: AsyncSession, principal: Principal, record_type: str, record_id: uuid.UUID,
+                         action: str) -> None:
+    """NotFound when ``principal`` cannot see the record (or it does not exist); PermissionDenied when it can
+    see it but its role lacks the right for ``action``. Visibility first, so a denied right never confirms
+    that an invisible record exists."""
+    from kontor.contacts.access.visibility import RECORD_TYPES, id_column, visible_ids  # noqa: PLC0415 - cycle
+
+    if record_type not in RECORD_TYPES:
+        raise InvalidArgument("record.type", f"use one of {', '.join(RECORD_TYPES)}")
+    query = visible_ids(principal, record_type).where(id_column(record_type) == record_id)
+    if await session.scalar(query) is None:
+        raise NotFound(f"{record_type.replace('_', ' ')} {record_id} not found")
+    await require_right(session, principal, record_type, action)
+
