@@ -1,20 +1,24 @@
-"""Entry point: ``kontor-gateway serve | migrate | issue-token``."""
+"""Entry point: ``kontor-gateway serve | migrate | issue-token | rotate-signing-key``."""
 
 from pathlib import Path
 
 from kontor.platform.runtime import Runtime, ServiceDefinition, main as run_main
 
-from kontor.gateway import router, tokens
+from kontor.gateway import access_api, companions_api, contacts_api, data_api, router, tokens
+from kontor.gateway.edge.setup import configure_http
+from kontor.gateway.identity import setup as identity
+from kontor.gateway.identity.router import auth_router
 from kontor.gateway.settings import GatewaySettings
 from kontor.gateway.upstreams import Upstreams
 
 
 async def on_start(rt: Runtime) -> None:
-    await tokens.install(rt)
     rt.extras["upstreams"] = Upstreams.connect(rt.settings)
+    await identity.start(rt, rt.extras["upstreams"])
 
 
 async def on_stop(rt: Runtime) -> None:
+    await identity.stop(rt)
     await rt.extras["upstreams"].close()
 
 
@@ -25,10 +29,13 @@ DEFINITION = ServiceDefinition(
     title="Kontor API",
     description="One authenticated REST API over all Kontor services. Send `Authorization: Bearer <token>`; "
     "errors are RFC 9457 problem+json naming the field at fault.",
-    http_routers=router.routers,
+    http_routers=lambda rt: [*router.routers(rt), *contacts_api.routers(rt), *companions_api.routers(rt),
+                             *access_api.routers(rt), *data_api.routers(rt),
+                             auth_router(rt, lambda: rt.extras["auth"])],
+    configure_http=configure_http,
     on_start=on_start,
     on_stop=on_stop,
-    commands={"issue-token": tokens.ISSUE_TOKEN},
+    commands={"issue-token": tokens.ISSUE_TOKEN, "rotate-signing-key": tokens.ROTATE_SIGNING_KEY},
 )
 
 
