@@ -83,5 +83,5 @@ def test_contacts_publishes_to_its_own_stream_and_upgrades_through_the_people_mi
     assert DEFINITION.publishes == ("contacts",)
     scripts = ScriptDirectory(str(DEFINITION.migrations_dir))
     # One linear history, so every database upgrades through the people migration on its way to head.
-    assert scripts.get_heads() == ["0006"]
+    assert len(scripts.get_heads()) == 1
     assert "0003" in {script.revision for script in scripts.iterate_revisions("heads", "base")}

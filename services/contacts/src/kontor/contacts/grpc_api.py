@@ -8,6 +8,8 @@ from kontor.contacts.access import servicer as access
 from kontor.contacts.assignment import servicer as assignment
 from kontor.contacts.comments import servicer as comments
 from kontor.contacts.companies import servicer as companies
+from kontor.contacts.dashboard import servicer as dashboard
+from kontor.contacts.followups import servicer as followups
 from kontor.contacts.groups import servicer as groups
 from kontor.contacts.pools import servicer as pools
 from kontor.contacts.traces import servicer as traces
@@ -34,6 +36,8 @@ REGISTRATIONS = [
     search.register,
     imports.register,
     gdpr.register,
+    followups.register,
+    dashboard.register,
 ]
 
 

@@ -9,6 +9,7 @@ from kontor.contacts.assignment.models import Assignment, AssignmentRule, RoundR
 from kontor.contacts.audit.models import AuditEntry  # noqa: F401
 from kontor.contacts.comments.models import Comment  # noqa: F401
 from kontor.contacts.companies.models import Company, CompanyHistory  # noqa: F401
+from kontor.contacts.followups.models import FollowUp  # noqa: F401
 from kontor.contacts.groups.models import CustomerGroup, GroupMember  # noqa: F401
 from kontor.contacts.pools.models import Pool, PoolMember  # noqa: F401
 from kontor.contacts.traces.models import Trace, TraceSettings  # noqa: F401

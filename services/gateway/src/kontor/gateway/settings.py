@@ -13,11 +13,15 @@ class GatewaySettings(ServiceSettings):
     access_token_ttl_s: int = Field(default=900, ge=60, le=86400)
     contacts_addr: str = Field(description="host:port of the contacts gRPC server")
     billing_addr: str = Field(description="host:port of the billing gRPC server")
+    calendar_sync_addr: str = Field(description="host:port of the calendar-sync gRPC server")
     upstream_timeout_s: float = Field(default=10.0, gt=0)
 
     # Login and sessions (identity/).
     refresh_token_ttl_s: int = Field(default=14 * 86400, ge=300, description="Lifetime of a refresh token; "
                                      "every refresh issues a new one with a fresh lifetime")
+    refresh_token_retention_days: int = Field(
+        default=7, ge=0, description="How long a session's refresh tokens are kept after the last of them expired "
+        "or was revoked (audit, reuse detection) before the hourly cleanup deletes them")
     key_encryption_key: SecretStr = Field(
         default=SecretStr(""), description="Fernet key(s), comma-separated, newest first, that encrypt the "
         "signing keys stored in the database. Empty: derived from the key in SIGNING_KEY_FILE")
@@ -33,3 +37,13 @@ class GatewaySettings(ServiceSettings):
     rate_limit_window_s: int = Field(default=60, ge=1)
     rate_limit_per_user: int = Field(default=600, ge=1, description="Requests per user and window")
     rate_limit_per_tenant: int = Field(default=6000, ge=1, description="Requests per tenant and window")
+
+    # Server-sent change stream GET /api/v1/changes (changes/).
+    changes_max_streams_per_user: int = Field(default=5, ge=1, description="Open change streams per user, "
+                                              "counted over all gateway replicas")
+    changes_heartbeat_s: float = Field(default=15.0, gt=0, description="Comment line after this much silence, "
+                                       "so proxies keep the connection")
+    changes_retry_ms: int = Field(default=3000, ge=0, description="SSE retry: hint, how long clients wait to "
+                                  "reconnect")
+    changes_access_cache_s: float = Field(default=10.0, ge=0, description="How long one stream reuses a "
+                                          "CheckAccess answer for the same record")

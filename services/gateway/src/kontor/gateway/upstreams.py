@@ -6,8 +6,12 @@ import grpc
 
 from kontor.platform import grpc_client
 from kontor.protos.billing.v1 import billing_pb2_grpc
+from kontor.protos.calendar.v1 import calendar_pb2_grpc
+from kontor.protos.calendar.v1 import connectors_pb2_grpc
+from kontor.protos.calendar.v1 import sync_pb2_grpc
 from kontor.protos.contacts.v1 import companions_pb2_grpc, data_pb2_grpc, persons_pb2_grpc
 from kontor.protos.contacts.v1 import access_pb2_grpc, contacts_pb2_grpc, identity_pb2_grpc
+from kontor.protos.contacts.v1 import dashboard_pb2_grpc
 
 from kontor.gateway.edge.request_ids import RequestIdClientInterceptor
 
@@ -34,6 +38,13 @@ class Upstreams:
     rules: access_pb2_grpc.AssignmentRuleServiceStub
     substitutions: access_pb2_grpc.SubstitutionServiceStub
     handovers: access_pb2_grpc.HandoverServiceStub
+    followups: dashboard_pb2_grpc.FollowUpServiceStub
+    dashboard: dashboard_pb2_grpc.DashboardServiceStub
+    groupware_servers: connectors_pb2_grpc.GroupwareServerServiceStub
+    connectors: connectors_pb2_grpc.ConnectorServiceStub
+    appointments: calendar_pb2_grpc.AppointmentServiceStub
+    resources: calendar_pb2_grpc.ResourceServiceStub
+    sync: sync_pb2_grpc.SyncServiceStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Upstreams":
@@ -41,8 +52,10 @@ class Upstreams:
                                        interceptors=[RequestIdClientInterceptor()])
         billing = grpc_client.channel(settings.billing_addr, default_timeout_s=settings.upstream_timeout_s,
                                       interceptors=[RequestIdClientInterceptor()])
+        calendar_sync = grpc_client.channel(settings.calendar_sync_addr, default_timeout_s=settings.upstream_timeout_s,
+                                            interceptors=[RequestIdClientInterceptor()])
         return cls(
-            channels=[contacts, billing],
+            channels=[contacts, billing, calendar_sync],
             companies=contacts_pb2_grpc.CompanyServiceStub(contacts),
             persons=persons_pb2_grpc.ContactPersonServiceStub(contacts),
             comments=companions_pb2_grpc.CommentServiceStub(contacts),
@@ -60,6 +73,13 @@ class Upstreams:
             rules=access_pb2_grpc.AssignmentRuleServiceStub(contacts),
             substitutions=access_pb2_grpc.SubstitutionServiceStub(contacts),
             handovers=access_pb2_grpc.HandoverServiceStub(contacts),
+            followups=dashboard_pb2_grpc.FollowUpServiceStub(contacts),
+            dashboard=dashboard_pb2_grpc.DashboardServiceStub(contacts),
+            groupware_servers=connectors_pb2_grpc.GroupwareServerServiceStub(calendar_sync),
+            connectors=connectors_pb2_grpc.ConnectorServiceStub(calendar_sync),
+            appointments=calendar_pb2_grpc.AppointmentServiceStub(calendar_sync),
+            resources=calendar_pb2_grpc.ResourceServiceStub(calendar_sync),
+            sync=sync_pb2_grpc.SyncServiceStub(calendar_sync),
         )
 
     async def close(self) -> None:

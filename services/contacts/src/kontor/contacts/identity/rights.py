@@ -8,7 +8,7 @@ manager can override single (role, entity type) pairs, stored in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import Boolean, String, UniqueConstraint, select
 from sqlalchemy.dialects.postgresql import insert
@@ -26,7 +26,12 @@ ROLES = (
 
 ENTITY_TYPES = (
     "company", "contact_person", "user", "team", "assignment", "pool", "group", "comment", "trace", "import",
-    "gdpr", "rights", "substitution", "handover", "assignment_rule", "dashboard",
+    "gdpr", "rights", "substitution", "handover", "assignment_rule", "dashboard", "follow_up",
+    # Kept by calendar-sync, which asks AccessService.CheckRight: appointments and bookable rooms/equipment.
+    "appointment", "resource",
+    # calendar-sync's connector configuration: branch groupware servers (changing them also takes the org manager
+    # role there: their credentials) and the users' connector settings.
+    "groupware_server", "connector",
 )
 
 _ALL = frozenset(ACTIONS)
@@ -43,23 +48,27 @@ DEFAULT_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
     "sales_manager": {
         "company": _ALL, "contact_person": _ALL, "user": _R, "team": _R, "assignment": _ALL, "pool": _ALL,
         "group": _ALL, "comment": _ALL, "trace": _R, "import": _CRU, "gdpr": _R, "rights": _R,
-        "substitution": _ALL, "handover": _ALL, "assignment_rule": _ALL, "dashboard": _R,
+        "substitution": _ALL, "handover": _ALL, "assignment_rule": _ALL, "dashboard": _R, "follow_up": _ALL,
+        "appointment": _ALL, "resource": _ALL, "groupware_server": _R, "connector": _ALL,
     },
     "sales_rep": {
         "company": _CRU, "contact_person": _CRU, "user": _R, "team": _R, "assignment": _R, "pool": _ALL,
         "group": _R, "comment": _CRU, "trace": _R, "import": _CRU, "gdpr": _NONE, "rights": _NONE,
         "substitution": _CRU, "handover": _NONE, "assignment_rule": _R, "dashboard": _NONE,
+        "follow_up": _ALL, "appointment": _ALL, "resource": _R, "groupware_server": _R, "connector": _ALL,
     },
     "customer_service": {
         "company": frozenset({"read", "update"}), "contact_person": _CRU, "user": _R, "team": _R,
         "assignment": _R, "pool": _ALL, "group": _R, "comment": _CRU, "trace": _R, "import": _NONE,
         "gdpr": _NONE, "rights": _NONE, "substitution": _CRU, "handover": _NONE, "assignment_rule": _NONE,
-        "dashboard": _NONE,
+        "dashboard": _NONE, "follow_up": _ALL, "appointment": _ALL, "resource": _R, "groupware_server": _R,
+        "connector": _ALL,
     },
     "technician": {
         "company": _R, "contact_person": _R, "user": _R, "team": _R, "assignment": _R, "pool": _R, "group": _R,
         "comment": _CRU, "trace": _R, "import": _NONE, "gdpr": _NONE, "rights": _NONE, "substitution": _CRU,
-        "handover": _NONE, "assignment_rule": _NONE, "dashboard": _NONE,
+        "handover": _NONE, "assignment_rule": _NONE, "dashboard": _NONE, "follow_up": _CRU,
+        "appointment": _CRU, "resource": _R, "groupware_server": _R, "connector": _ALL,
     },
     "portal_client": {entity: _NONE for entity in ENTITY_TYPES},
 }
@@ -103,6 +112,15 @@ async def has_right(session: AsyncSession, *, roles: tuple[str, ...], entity_typ
         if action in await effective_actions(session, role=role, entity_type=entity_type):
             return True
     return False
+
+
+def grants(roles: Iterable[str], *, entity_type: str, action: str, overridden: Collection[str],
+           granting: Collection[str]) -> bool:
+    """``has_right`` from overrides read elsewhere (in the same statement as a record, ``access.guard``):
+    ``overridden`` are the roles with an override for ``entity_type``, ``granting`` those whose override
+    grants ``action``; every other role has its default."""
+    return any(role in granting if role in overridden else action in default_actions(role, entity_type)
+               for role in roles)
 
 
 # (role, entity type) -> granted actions: the whole rights table of one tenant.

@@ -34,14 +34,15 @@ LIMITED_PREFIX = "/api/v1/"
 class LimitExceeded(Exception):
     """Too many requests; ``retry_after_s`` says when the caller may try again."""
 
-    def __init__(self, detail: str, retry_after_s: int):
+    def __init__(self, detail: str, retry_after_s: int, *, code: str = "rate_limited"):
         super().__init__(detail)
         self.detail = detail
         self.retry_after_s = retry_after_s
+        self.code = code
 
 
 def too_many_requests(exc: LimitExceeded) -> JSONResponse:
-    response = problem(429, exc.detail, code="rate_limited", retry_after_s=exc.retry_after_s)
+    response = problem(429, exc.detail, code=exc.code, retry_after_s=exc.retry_after_s)
     response.headers["Retry-After"] = str(exc.retry_after_s)
     return response
 

@@ -18,13 +18,29 @@ class RecordRef(_message.Message):
     id: str
     def __init__(self, type: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
+class CheckRightRequest(_message.Message):
+    __slots__ = ("entity_type", "action")
+    ENTITY_TYPE_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    entity_type: str
+    action: str
+    def __init__(self, entity_type: _Optional[str] = ..., action: _Optional[str] = ...) -> None: ...
+
+class CheckRightResponse(_message.Message):
+    __slots__ = ("allowed",)
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    def __init__(self, allowed: _Optional[bool] = ...) -> None: ...
+
 class CheckAccessRequest(_message.Message):
-    __slots__ = ("action", "resource")
+    __slots__ = ("action", "resource", "include_deleted")
     ACTION_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_DELETED_FIELD_NUMBER: _ClassVar[int]
     action: str
     resource: RecordRef
-    def __init__(self, action: _Optional[str] = ..., resource: _Optional[_Union[RecordRef, _Mapping]] = ...) -> None: ...
+    include_deleted: bool
+    def __init__(self, action: _Optional[str] = ..., resource: _Optional[_Union[RecordRef, _Mapping]] = ..., include_deleted: _Optional[bool] = ...) -> None: ...
 
 class CheckAccessResponse(_message.Message):
     __slots__ = ("allowed", "reason")

@@ -46,6 +46,11 @@ class AccessServiceStub:
                 request_serializer=kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsRequest.SerializeToString,
                 response_deserializer=kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsResponse.FromString,
                 _registered_method=True)
+        self.CheckRight = channel.unary_unary(
+                '/kontor.contacts.v1.AccessService/CheckRight',
+                request_serializer=kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightRequest.SerializeToString,
+                response_deserializer=kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightResponse.FromString,
+                _registered_method=True)
 
 
 class AccessServiceServicer:
@@ -68,6 +73,15 @@ class AccessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckRight(self, request, context):
+        """Does one of the caller's roles grant `action` on `entity_type` (rights model, tenant overrides
+        included)? For services that keep their own entities (calendar-sync: "appointment", "resource").
+        INVALID_ARGUMENT for an unknown action or entity type.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AccessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -80,6 +94,11 @@ def add_AccessServiceServicer_to_server(servicer, server):
                     servicer.VisibleRecords,
                     request_deserializer=kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsRequest.FromString,
                     response_serializer=kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsResponse.SerializeToString,
+            ),
+            'CheckRight': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckRight,
+                    request_deserializer=kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightRequest.FromString,
+                    response_serializer=kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -137,6 +156,33 @@ class AccessService:
             '/kontor.contacts.v1.AccessService/VisibleRecords',
             kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsRequest.SerializeToString,
             kontor_dot_contacts_dot_v1_dot_access__pb2.VisibleRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckRight(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.contacts.v1.AccessService/CheckRight',
+            kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightRequest.SerializeToString,
+            kontor_dot_contacts_dot_v1_dot_access__pb2.CheckRightResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -104,3 +104,19 @@ class ContactPersonDeleted(_message.Message):
     company_id: str
     version: int
     def __init__(self, person_id: _Optional[str] = ..., company_id: _Optional[str] = ..., version: _Optional[int] = ...) -> None: ...
+
+class FollowUpCreated(_message.Message):
+    __slots__ = ("follow_up_id", "record_type", "record_id", "assignee_id", "due_at", "created_by")
+    FOLLOW_UP_ID_FIELD_NUMBER: _ClassVar[int]
+    RECORD_TYPE_FIELD_NUMBER: _ClassVar[int]
+    RECORD_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNEE_ID_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    follow_up_id: str
+    record_type: str
+    record_id: str
+    assignee_id: str
+    due_at: str
+    created_by: str
+    def __init__(self, follow_up_id: _Optional[str] = ..., record_type: _Optional[str] = ..., record_id: _Optional[str] = ..., assignee_id: _Optional[str] = ..., due_at: _Optional[str] = ..., created_by: _Optional[str] = ...) -> None: ...
