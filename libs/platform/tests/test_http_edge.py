@@ -70,3 +70,18 @@ def test_metrics_use_route_templates():
 def test_openapi_documents_the_problem_schema():
     schema = _client({}).get("/openapi.json").json()
     assert "Problem" in schema["components"]["schemas"]
+
+
+def test_a_body_that_is_not_json_names_the_body_not_a_character_offset():
+    response = _client({}).post("/things", content=b'{"name": x}', headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
+
+
+def test_an_unparsable_body_answers_a_documented_400():
+    client = _client({})
+    response = client.post("/things", content=b"\xff\xfe{", headers={"content-type": "application/json"})
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    operations = client.get("/openapi.json").json()["paths"]
+    assert "400" in operations["/things"]["post"]["responses"]
+    assert "400" not in operations["/healthz"]["get"]["responses"]  # no body, nothing to parse

@@ -64,6 +64,10 @@ PROBLEM_RESPONSES = {
 }
 
 
+_UNPARSABLE_BODY = {"description": "Bad request: the body could not be parsed",
+                    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 def _install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def domain_error(_: Request, exc: errors.DomainError):
@@ -78,7 +82,9 @@ def _install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError):
         fields = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body") or "body", "reason": e["msg"]}
+            # A JSON syntax error's location is a character offset, not a field: the body is at fault.
+            {"field": "body" if e["type"] == "json_invalid" else
+             ".".join(str(p) for p in e["loc"] if p != "body") or "body", "reason": e["msg"]}
             for e in exc.errors()
         ]
         detail = "; ".join(f"{f['field']}: {f['reason']}" for f in fields)
@@ -172,6 +178,10 @@ def _add_problem_schema(app: FastAPI) -> None:
             },
             "required": ["type", "title", "status"],
         }
+        # A body that cannot be parsed at all (not UTF-8, broken multipart) answers 400 before validation.
+        for operation in (op for item in schema.get("paths", {}).values() for op in item.values()):
+            if isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("400", _UNPARSABLE_BODY)
         app.openapi_schema = schema
         return schema
 

@@ -52,8 +52,17 @@ def soft_delete(record: Any) -> None:
     record.version += 1
 
 
-def duplicate_error(*, what: str, existing_id: uuid.UUID, reason: str) -> AlreadyExists:
-    """An AlreadyExists that carries the id of the existing record (the gRPC edge forwards it)."""
+def duplicate_error(*, what: str, existing_id: uuid.UUID, reason: str, visible: bool = True) -> AlreadyExists:
+    """An AlreadyExists that carries the id of the existing record (the gRPC edge forwards it).
+
+    Only when the caller may see that record: for an invisible one the create is still refused (the record
+    must not be duplicated just because its owner is away) but neither the message nor the metadata name it;
+    the caller asks a manager (docs/access.md, "Duplicates of records you cannot see")."""
+    if not visible:
+        error = AlreadyExists(f"a similar {what} with {reason} exists that you cannot see; ask your manager, "
+                              "or send confirm_duplicate=true to create another one")
+        error.existing_id = None
+        return error
     error = AlreadyExists(f"a {what} with {reason} exists already ({existing_id}); "
                           "open it, or send confirm_duplicate=true to create another one")
     error.existing_id = existing_id

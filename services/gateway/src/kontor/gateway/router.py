@@ -42,14 +42,18 @@ def routers(rt: Runtime) -> list[APIRouter]:
     api = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
     @api.get("/billing/clients", response_model=ClientPage, tags=["billing"],
-             summary="List the companies billing knows as clients")
+             summary="List the companies billing knows as clients",
+             description="Only clients whose company the caller may read (contacts' visibility rules and role "
+                         "rights); 503 while contacts cannot say which those are.")
     async def list_clients(_: Caller, page_size: PageSize = 50, page_token: PageToken = "") -> ClientPage:
         page = await call(upstreams().clients.ListClients,
                           billing_pb2.ListClientsRequest(page_size=page_size, page_token=page_token))
         return ClientPage(items=[_client(c) for c in page.clients], next_page_token=page.next_page_token)
 
     @api.get("/billing/clients/{company_id}", response_model=ClientRead, tags=["billing"],
-             summary="Read one client by its company id")
+             summary="Read one client by its company id",
+             description="404 when the caller may not see the company, 403 when their role may not read "
+                         "companies; 503 while contacts cannot say.")
     async def get_client(company_id: str, _: Caller) -> ClientRead:
         return _client(await call(upstreams().clients.GetClient, billing_pb2.GetClientRequest(company_id=company_id)))
 

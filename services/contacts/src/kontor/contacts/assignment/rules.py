@@ -9,14 +9,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal
-from kontor.platform.errors import AlreadyExists
+from kontor.platform.errors import AlreadyExists, InvalidArgument
 
 from kontor.contacts import records
 from kontor.contacts.access.visibility import sees_everything, user_id_of
 from kontor.contacts.assignment.models import Assignment, AssignmentRule, RoundRobinCursor
 from kontor.contacts.assignment.schemas import AssignmentInput, RecordAttributes, RuleInput
 from kontor.contacts.assignment.service import add_assignment
-from kontor.contacts.identity.models import User, UserTeam
+from kontor.contacts.identity.models import Team, User, UserTeam
 
 
 def _matches(rule: AssignmentRule, attributes: RecordAttributes) -> bool:
@@ -101,7 +101,14 @@ async def _priority_free(session: AsyncSession, priority: int, rule_id: uuid.UUI
         raise AlreadyExists(f"rule {clash} has priority {priority} already; choose another number")
 
 
+async def _team_exists(session: AsyncSession, team_id: uuid.UUID | None) -> None:
+    """A rule names one of the tenant's own teams (row-level security hides every other tenant's)."""
+    if team_id is not None and await session.scalar(select(Team.id).where(Team.id == team_id)) is None:
+        raise InvalidArgument("team_id", f"no team {team_id} in your organisation")
+
+
 async def create_rule(session: AsyncSession, *, data: RuleInput) -> AssignmentRule:
+    await _team_exists(session, data.team_id)
     await _priority_free(session, data.priority, None)
     rule = AssignmentRule(id=uuid.uuid4(), version=1, **data.model_dump())
     session.add(rule)
@@ -123,6 +130,7 @@ async def _locked_rule(session: AsyncSession, rule_id: uuid.UUID, expected_versi
 async def update_rule(session: AsyncSession, *, rule_id: uuid.UUID, expected_version: int,
                       data: RuleInput) -> AssignmentRule:
     rule = await _locked_rule(session, rule_id, expected_version)
+    await _team_exists(session, data.team_id)
     await _priority_free(session, data.priority, rule_id)
     for field, value in data.model_dump().items():
         setattr(rule, field, value)

@@ -42,7 +42,11 @@ async def create_company(session: AsyncSession, *, principal: Principal, data: C
     if not data.confirm_duplicate:
         existing = await find_duplicate(session, keys)
         if existing is not None:
-            raise records.duplicate_error(what="company", existing_id=existing.id, reason=_match_reason(keys, existing))
+            # The 409 names (and links) the duplicate only when the caller may see it.
+            visible = await session.scalar(visible_companies(session, principal).with_only_columns(Company.id)
+                                           .where(Company.id == existing.id)) is not None
+            raise records.duplicate_error(what="company", existing_id=existing.id, visible=visible,
+                                          reason=_match_reason(keys, existing, data.city, visible=visible))
     company = Company(id=uuid.uuid4(), tenant_id=principal.tenant_id, version=1,
                       **data.model_dump(exclude={"confirm_duplicate"}))
     stamp_keys(company)
@@ -57,9 +61,10 @@ async def create_company(session: AsyncSession, *, principal: Principal, data: C
     return company
 
 
-def _match_reason(keys: DuplicateKeys, existing: Company) -> str:
+def _match_reason(keys: DuplicateKeys, existing: Company, city: str, *, visible: bool) -> str:
+    """What matched, in the caller's own words when the existing record is not theirs to see."""
     shared = keys.domains & {existing.website_domain, existing.email_domain}
-    return f"the domain {min(shared)}" if shared else f"the same name in {existing.city}"
+    return f"the domain {min(shared)}" if shared else f"the same name in {existing.city if visible else city}"
 
 
 async def get_company(session: AsyncSession, *, principal: Principal, company_id: uuid.UUID) -> Company:

@@ -60,7 +60,10 @@ async def create_person(
         existing = await _find_duplicate(session, addresses)
         if existing is not None:
             shared = sorted(set(addresses) & set(existing.email_keys))[0]
-            raise records.duplicate_error(what="contact person", existing_id=existing.id,
+            # The 409 names (and links) the duplicate only when the caller may see it.
+            visible = await session.scalar(visible_persons(session, principal).with_only_columns(ContactPerson.id)
+                                           .where(ContactPerson.id == existing.id)) is not None
+            raise records.duplicate_error(what="contact person", existing_id=existing.id, visible=visible,
                                           reason=f"the email address {shared}")
     person = ContactPerson(
         id=uuid.uuid4(), tenant_id=principal.tenant_id, company_id=company.id, version=1,

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from kontor.platform.grpc_client import call
 from kontor.protos.contacts.v1 import data_pb2
 
-from kontor.gateway.contacts_api.companies import PageToken
+from kontor.gateway.contacts_api.companies import PageSize, PageToken
 from kontor.gateway.contacts_api.http_edge import path_id, problems
 
 PersonId = Annotated[str, Path(description="UUID of the contact person")]
@@ -65,7 +65,7 @@ def router(gdpr) -> APIRouter:
 
     @api.get("/gdpr/audit", response_model=GdprAuditPage, responses=problems(403),
              summary="The GDPR audit: who exported or erased which person, when (org managers)")
-    async def list_audit(page_size: int = 50, page_token: PageToken = "") -> GdprAuditPage:
+    async def list_audit(page_size: PageSize = 50, page_token: PageToken = "") -> GdprAuditPage:
         answer = await call(gdpr().ListGdprAudit, data_pb2.ListGdprAuditRequest(page_size=page_size,
                                                                                 page_token=page_token))
         return GdprAuditPage(next_page_token=answer.next_page_token, items=[

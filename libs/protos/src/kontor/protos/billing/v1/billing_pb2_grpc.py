@@ -50,15 +50,17 @@ class ClientServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def GetClient(self, request, context):
-        """Reads one client by the contacts company id. NOT_FOUND also for another
-        tenant's id.
+        """Reads one client by the contacts company id. NOT_FOUND for a company the
+        caller may not see (or another tenant's id), PERMISSION_DENIED when their
+        role may not read companies.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListClients(self, request, context):
-        """Lists the tenant's clients, newest first, in pages.
+        """Lists the clients whose companies the caller may see, newest first, in
+        pages (none for a role that may not read companies).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
