@@ -45,6 +45,7 @@ COMPANIES = int(os.environ.get("BENCH_COMPANIES", "100000"))
 QUERIES = int(os.environ.get("BENCH_QUERIES", "200"))
 UNMARKED_QUERIES = int(os.environ.get("BENCH_UNMARKED_QUERIES", "30"))
 WRITE_BATCH = 5000
+TARGET_P95_MS = 50.0
 SLOWEST: list[str] = []  # the slowest queries of the last measurement, for the report
 
 
@@ -148,10 +149,14 @@ async def run(pg: PostgresServer) -> dict:
     load_s = time.perf_counter() - load_started
 
     queries = _queries(rng)
-    # As the service role alone: RLS keeps the trigram index out of the plan (see migration 0006).
-    without_index, _ = await _measure(db, principal, queries[:UNMARKED_QUERIES])
     admin = await asyncpg.connect(pg.admin_dsn(make_url(url).database))
     try:
+        # ensure_service_database marked the trigram functions LEAKPROOF, as the DBA does once per database
+        # (docs/operations.md). Without the marks RLS keeps the trigram index out of the plan (migration 0006):
+        # take them away for a few queries to show that plan, then mark them again.
+        for signature in LEAKPROOF_FUNCTIONS:
+            await admin.execute(f"ALTER FUNCTION {signature} NOT LEAKPROOF")
+        without_index, _ = await _measure(db, principal, queries[:UNMARKED_QUERIES])
         for signature in LEAKPROOF_FUNCTIONS:
             await admin.execute(f"ALTER FUNCTION {signature} LEAKPROOF")
     finally:
@@ -168,6 +173,9 @@ async def run(pg: PostgresServer) -> dict:
         "p95_ms": round(_percentile(timings, 0.95), 2),
         "p99_ms": round(_percentile(timings, 0.99), 2),
         "max_ms": round(timings[-1], 2),
+        "target_p95_ms": TARGET_P95_MS,
+        "met": _percentile(timings, 0.95) < TARGET_P95_MS,
+        "load_avg_1m": round(os.getloadavg()[0], 2),  # the machine is shared: read the figures with it
         "slowest_queries": SLOWEST[-5:],
         "without_leakproof_queries": len(without_index),
         "without_leakproof_p50_ms": round(_percentile(without_index, 0.50), 2),

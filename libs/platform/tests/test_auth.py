@@ -33,6 +33,40 @@ async def test_expired_token_is_refused_with_advice():
         await verifier.verify(token)
 
 
+async def test_a_verified_token_is_remembered_until_it_expires(monkeypatch):
+    issuer, verifier = _pair()
+    token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[], ttl_s=60)
+    first = await verifier.verify(token)
+    with monkeypatch.context() as patched:
+        patched.setattr(jwt, "decode", lambda *a, **kw: pytest.fail("verified again"))
+        assert await verifier.verify(token) is first  # the signature is checked once
+        # After exp plus the leeway the remembered entry no longer counts: decode runs (and refuses).
+        later = time.time() + 60 + 30 + 1
+        patched.setattr(time, "time", lambda: later)
+        patched.setattr(jwt, "decode", lambda *a, **kw: (_ for _ in ()).throw(jwt.ExpiredSignatureError()))
+        with pytest.raises(Unauthenticated, match="expired"):
+            await verifier.verify(token)
+    assert token not in verifier._verified  # noqa: SLF001
+
+
+async def test_a_remembered_token_stops_counting_when_its_key_is_no_longer_trusted():
+    issuer, verifier = _pair()
+    token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[])
+    await verifier.verify(token)
+    verifier.add_keys(_pair()[0].jwks(), replace=True)
+    with pytest.raises(Unauthenticated, match="signing keys unavailable|unknown key"):
+        await verifier.verify(token)
+
+
+async def test_the_token_memory_is_bounded():
+    issuer, verifier = _pair()
+    verifier._max_cached = 3  # noqa: SLF001
+    tokens = [issuer.issue(subject=f"u{i}", tenant_id=uuid.uuid4(), roles=[]) for i in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert list(verifier._verified) == tokens[2:]  # noqa: SLF001 - the oldest went first
+
+
 async def test_token_of_another_key_is_refused():
     other, _ = _pair()
     _, verifier = _pair()

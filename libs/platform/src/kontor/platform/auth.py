@@ -91,7 +91,7 @@ class TokenVerifier:
     """
 
     def __init__(self, jwks_url: str, *, issuer: str, audience: str, min_refresh_s: float = 30.0,
-                 leeway_s: float = 30.0, max_age_s: float = 300.0):
+                 leeway_s: float = 30.0, max_age_s: float = 300.0, max_cached_tokens: int = 10_000):
         self._jwks_url = jwks_url
         self._issuer = issuer
         self._audience = audience
@@ -102,6 +102,12 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
+        # Tokens whose signature and claims were verified, by their exact text: (principal, valid until
+        # (epoch s), the key that verified it). A service asked many times with the same token (CheckAccess
+        # per record of a list) verifies the Ed25519 signature once. Bounded; expiry is checked on every hit,
+        # and a hit counts only while the same key object is trusted (a JWKS refresh drops it).
+        self._verified: dict[str, tuple[Principal, float, jwt.PyJWK]] = {}
+        self._max_cached = max_cached_tokens
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -144,6 +150,12 @@ class TokenVerifier:
         key = self._keys.get(kid)
         if key is None:
             raise Unauthenticated("access token signed by an unknown key")
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, valid_until, verified_by = cached
+            if verified_by is key and time.time() < valid_until:
+                return principal
+            del self._verified[token]
         try:
             claims = jwt.decode(
                 token, key=key, algorithms=[ALGORITHM], audience=self._audience, issuer=self._issuer,
@@ -153,7 +165,22 @@ class TokenVerifier:
             raise Unauthenticated("access token expired; refresh it and retry") from None
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid access token: {exc}") from None
-        return _principal_from_claims(claims, token)
+        principal = _principal_from_claims(claims, token)
+        self._remember(token, principal, claims["exp"], key)
+        return principal
+
+    def _remember(self, token: str, principal: Principal, exp: object, key: jwt.PyJWK) -> None:
+        try:
+            # jwt.decode accepts the token while now < exp + leeway: exactly as long as the cache does.
+            valid_until = int(exp) + self._leeway_s  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return
+        if len(self._verified) >= self._max_cached:
+            now = time.time()
+            self._verified = {t: entry for t, entry in self._verified.items() if entry[1] > now}
+            while len(self._verified) >= self._max_cached:  # still full: forget the oldest
+                del self._verified[next(iter(self._verified))]
+        self._verified[token] = (principal, valid_until, key)
 
 
 class TokenIssuer:

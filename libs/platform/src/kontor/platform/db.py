@@ -10,13 +10,14 @@ still sees only the caller's rows.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import DateTime, MetaData, func, select, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import DateTime, MetaData, event, func, select, text
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,11 +67,39 @@ class DatabaseUnreachable(SystemExit):
     """The database cannot be reached at start-up; the message says where we looked."""
 
 
+def _ping_when_idle(engine: AsyncEngine, idle_s: float) -> None:
+    """SQLAlchemy's pre-ping, for connections idle longer than ``idle_s`` only."""
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "connect")
+    @event.listens_for(pool, "checkin")
+    def _stamp(dbapi_connection, record) -> None:
+        record.info["kontor_idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping(dbapi_connection, record, proxy) -> None:
+        if time.monotonic() - record.info.get("kontor_idle_since", float("-inf")) <= idle_s:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is dead: {exc}") from exc
+        if not alive:  # the pool retries the checkout with a new connection
+            raise DisconnectionError("pooled connection is dead")
+
+
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False):
+    """``pre_ping_after_idle_s``: 0 (the default) pings every pooled connection at checkout, one round trip
+    per unit of work. A positive value pings only connections that sat idle in the pool longer than that:
+    a busy service skips the round trip, and a database restart still costs at most the one call that
+    meets a dead connection (SQLAlchemy then invalidates the whole pool)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False, pre_ping_after_idle_s: float = 0.0):
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping_after_idle_s <= 0, echo=echo
         )
+        if pre_ping_after_idle_s > 0:
+            _ping_when_idle(self.engine, pre_ping_after_idle_s)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

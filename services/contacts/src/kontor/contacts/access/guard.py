@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kontor.platform.auth import Principal
 from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 
-from kontor.contacts.identity.rights import has_right
+from kontor.contacts.identity.rights import grants, has_right
 
 # Service principals (other Kontor services acting without a user) carry this role.
 SERVICE_ROLE = "service"
@@ -24,8 +24,12 @@ SERVICE_ROLE = "service"
 
 async def require_right(session: AsyncSession, principal: Principal, entity_type: str, action: str) -> None:
     if not await has_right(session, roles=principal.roles, entity_type=entity_type, action=action):
-        raise PermissionDenied(f"your role may not {action} {entity_type.replace('_', ' ')} records; "
-                               "ask an org manager for the right")
+        raise _no_right(entity_type, action)
+
+
+def _no_right(entity_type: str, action: str) -> PermissionDenied:
+    return PermissionDenied(f"your role may not {action} {entity_type.replace('_', ' ')} records; "
+                            "ask an org manager for the right")
 
 
 def require_service(principal: Principal) -> None:
@@ -34,16 +38,19 @@ def require_service(principal: Principal) -> None:
 
 
 async def require_record(session: AsyncSession, principal: Principal, record_type: str, record_id: uuid.UUID,
-                         action: str) -> None:
+                         action: str, *, include_deleted: bool = False) -> None:
     """NotFound when ``principal`` cannot see the record (or it does not exist); PermissionDenied when it can
     see it but its role lacks the right for ``action``. Visibility first, so a denied right never confirms
-    that an invisible record exists."""
-    from kontor.contacts.access.visibility import RECORD_TYPES, id_column, visible_ids  # noqa: PLC0415 - cycle
+    that an invisible record exists. One statement, planned the same with or without statistics
+    (``visibility.record_statement``)."""
+    from kontor.contacts.access.visibility import RECORD_TYPES, check_record  # noqa: PLC0415 - cycle
 
     if record_type not in RECORD_TYPES:
         raise InvalidArgument("record.type", f"use one of {', '.join(RECORD_TYPES)}")
-    query = visible_ids(principal, record_type).where(id_column(record_type) == record_id)
-    if await session.scalar(query) is None:
+    row = await check_record(session, principal, record_type, record_id, action=action,
+                             include_deleted=include_deleted)
+    if row is None or not row.visible:
         raise NotFound(f"{record_type.replace('_', ' ')} {record_id} not found")
-    await require_right(session, principal, record_type, action)
-
+    if not grants(principal.roles, entity_type=record_type, action=action, overridden=row.overridden or (),
+                  granting=row.granting or ()):
+        raise _no_right(record_type, action)

@@ -14,10 +14,10 @@ from kontor.platform.auth import Principal
 from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 from kontor.platform.pagination import page_size as checked_page_size, parse_uuid
 
-from kontor.contacts.access.guard import require_record
+from kontor.contacts.access.guard import SERVICE_ROLE, require_record
 from kontor.contacts.access.models import Engagement
 from kontor.contacts.access.visibility import RECORD_TYPES, id_column, sees_everything, visible_ids
-from kontor.contacts.identity.rights import ACTIONS
+from kontor.contacts.identity.rights import ACTIONS, ENTITY_TYPES, has_right
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,26 @@ def check_record_type(record_type: str, field: str = "record_type") -> str:
 
 
 async def check_access(session: AsyncSession, *, principal: Principal, action: str, record_type: str,
-                       record_id: uuid.UUID) -> Decision:
+                       record_id: uuid.UUID, include_deleted: bool = False) -> Decision:
     if action not in ACTIONS:
         raise InvalidArgument("action", f"use one of {', '.join(ACTIONS)}")
     check_record_type(record_type, "resource.type")
     try:
-        await require_record(session, principal, record_type, record_id, action)
+        await require_record(session, principal, record_type, record_id, action, include_deleted=include_deleted)
     except NotFound:
         return Decision(False, "not_found")
     except PermissionDenied:
         return Decision(False, "no_right")
     return Decision(True, "allowed")
+
+
+async def check_right(session: AsyncSession, *, principal: Principal, entity_type: str, action: str) -> bool:
+    """The role right alone, for entities other services keep (calendar-sync's appointments and resources)."""
+    if action not in ACTIONS:
+        raise InvalidArgument("action", f"use one of {', '.join(ACTIONS)}")
+    if entity_type not in ENTITY_TYPES:
+        raise InvalidArgument("entity_type", f"use one of {', '.join(ENTITY_TYPES)}")
+    return await has_right(session, roles=principal.roles, entity_type=entity_type, action=action)
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,12 @@ class VisiblePage:
 
 async def visible_records(session: AsyncSession, *, principal: Principal, record_type: str, page_size: int,
                           page_token: str) -> VisiblePage:
-    """Ids in ascending order; the page token is the last id. Managers get all_visible and no ids."""
+    """Ids in ascending order; the page token is the last id. Managers get all_visible and no ids.
+    A caller whose roles may not read the record type sees none (CheckAccess answers no_right for each)."""
     check_record_type(record_type)
+    if SERVICE_ROLE not in principal.roles and not await has_right(
+            session, roles=principal.roles, entity_type=record_type, action="read"):
+        return VisiblePage(False, [], "")
     if sees_everything(principal):
         return VisiblePage(True, [], "")
     size = checked_page_size(page_size)

@@ -19,7 +19,8 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         record_id = parse_uuid(request.resource.id, "resource.id")
         async with self._db.unit_of_work(principal.tenant_id) as session:
             decision = await service.check_access(session, principal=principal, action=request.action,
-                                                  record_type=request.resource.type, record_id=record_id)
+                                                  record_type=request.resource.type, record_id=record_id,
+                                                  include_deleted=request.include_deleted)
         return access_pb2.CheckAccessResponse(allowed=decision.allowed, reason=decision.reason)
 
     async def VisibleRecords(self, request, context):
@@ -30,6 +31,13 @@ class AccessServicer(access_pb2_grpc.AccessServiceServicer):
         return access_pb2.VisibleRecordsResponse(all_visible=page.all_visible,
                                                  record_ids=[str(i) for i in page.record_ids],
                                                  next_page_token=page.next_page_token)
+
+    async def CheckRight(self, request, context):
+        principal = current_principal()
+        async with self._db.unit_of_work(principal.tenant_id) as session:
+            allowed = await service.check_right(session, principal=principal, entity_type=request.entity_type,
+                                                action=request.action)
+        return access_pb2.CheckRightResponse(allowed=allowed)
 
 
 def register(server: grpc.aio.Server, db: Database) -> list[str]:

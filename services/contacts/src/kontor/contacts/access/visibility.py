@@ -1,4 +1,5 @@
-"""Which records a principal may see, as one SQL clause (``visible_filter``) and as one question (``can_see``).
+"""Which records a principal may see, as one SQL clause (``visible_filter``, for lists) and as one
+statement about one record (``check_record`` / ``can_see``, for CheckAccess and ``guard.require_record``).
 
 Rules (docs/access.md):
 - org managers, superadmins and Kontor services see every record of their tenant;
@@ -17,10 +18,15 @@ so a substitution starts and ends by itself, without a job.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, any_, false, func, literal, or_, select, true, union
+from sqlalchemy import (
+    ARRAY, ColumnElement, DateTime, Row, Select, String, Uuid, and_, any_, bindparam, false, func, literal, or_,
+    select, true, union,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from kontor.platform.auth import Principal
@@ -30,6 +36,7 @@ from kontor.contacts.access.models import Engagement
 from kontor.contacts.assignment.models import Assignment
 from kontor.contacts.companies.models import Company
 from kontor.contacts.identity.models import UserTeam
+from kontor.contacts.identity.rights import RightOverride
 from kontor.contacts.persons.models import ContactPerson
 from kontor.contacts.substitution.models import Substitution
 
@@ -55,11 +62,12 @@ def substitution_active(at: datetime | ColumnElement) -> ColumnElement[bool]:
     return and_(Substitution.starts_at <= at, Substitution.ends_at > at, Substitution.cancelled_at.is_(None))
 
 
-def acting_users(user_id: uuid.UUID, at: datetime | ColumnElement) -> Select:
+def acting_users(user_id: uuid.UUID | ColumnElement, at: datetime | ColumnElement) -> Select:
     """The user and everyone they substitute at ``at``: one column ``user_id``."""
     substituted = select(Substitution.absent_user_id.label("user_id")).where(
         Substitution.substitute_user_id == user_id, substitution_active(at))
-    return union(select(literal(user_id).label("user_id")), substituted)
+    me = user_id if isinstance(user_id, ColumnElement) else literal(user_id)
+    return union(select(me.label("user_id")), substituted)
 
 
 def team_mates(users: Select) -> Select:
@@ -84,6 +92,17 @@ def _engaged_assignee(company_id: ColumnElement, users: Select) -> ColumnElement
     ).exists()
 
 
+def _level_clause(company_id: ColumnElement, users: Select) -> ColumnElement[bool]:
+    """The access-level table of docs/access.md for the company ``company_id`` (its row is ``Company``)."""
+    return or_(
+        Company.access_level == "company",
+        and_(Company.access_level == "private", _assigned("company", company_id, users)),
+        and_(Company.access_level == "team", or_(_assigned("company", company_id, users),
+                                                  _assigned("company", company_id, team_mates(users)))),
+        and_(Company.access_level == "restricted", _engaged_assignee(company_id, users)),
+    )
+
+
 def company_clause(principal: Principal, *, at: datetime | None = None) -> ColumnElement[bool]:
     """Clause over ``Company`` columns: true for the companies ``principal`` may see."""
     if sees_everything(principal):
@@ -91,14 +110,7 @@ def company_clause(principal: Principal, *, at: datetime | None = None) -> Colum
     user_id = user_id_of(principal)
     if user_id is None:
         return Company.access_level == "company"
-    users = acting_users(user_id, at if at is not None else func.now())
-    return or_(
-        Company.access_level == "company",
-        and_(Company.access_level == "private", _assigned("company", Company.id, users)),
-        and_(Company.access_level == "team", or_(_assigned("company", Company.id, users),
-                                                  _assigned("company", Company.id, team_mates(users)))),
-        and_(Company.access_level == "restricted", _engaged_assignee(Company.id, users)),
-    )
+    return _level_clause(Company.id, acting_users(user_id, at if at is not None else func.now()))
 
 
 def visible_filter(principal: Principal, record_type: str, *, at: datetime | None = None) -> ColumnElement[bool]:
@@ -118,11 +130,95 @@ def id_column(record_type: str) -> ColumnElement:
     return Company.id if record_type == "company" else ContactPerson.id
 
 
-def visible_ids(principal: Principal, record_type: str, *, at: datetime | None = None) -> Select:
-    """Ids of the live records of ``record_type`` that ``principal`` may see (ordered by id)."""
+def visible_ids(principal: Principal, record_type: str, *, at: datetime | None = None,
+                include_deleted: bool = False) -> Select:
+    """Ids of the live records of ``record_type`` that ``principal`` may see (ordered by id).
+    ``include_deleted`` judges soft-deleted records too, by the same rules (who could see a deleted record)."""
     model = Company if record_type == "company" else ContactPerson
-    query = select(model.id).where(model.deleted_at.is_(None), visible_filter(principal, record_type, at=at))
+    query = select(model.id).where(visible_filter(principal, record_type, at=at))
+    if include_deleted:
+        return query.order_by(model.id)
+    query = query.where(model.deleted_at.is_(None))
     if record_type == "contact_person":
         # A person of a deleted company is gone with it.
         query = query.where(ContactPerson.company_id.in_(select(Company.id).where(Company.deleted_at.is_(None))))
     return query.order_by(model.id)
+
+
+# One record: CheckAccess and guard.require_record ask about a single record, thousands of times a minute.
+#
+# The list clause filtered by ``id = X`` leaves the plan to the statistics. On a freshly imported tenant
+# (before autovacuum's ANALYZE) PostgreSQL read the company through ix_companies_tenant_id instead of the
+# primary key, turned the rules' EXISTS into hashed subplans over the whole tenant and the team rule into a
+# 53-million-loop nested loop: one check took 542 s. This statement finds the record by primary key and
+# asks every rule with the company's id as a *bound parameter* (for a person: a scalar subquery on
+# contact_persons' primary key), so each EXISTS is an InitPlan that probes (tenant, record type, record id)
+# of uq_assignments_record_user_role, evaluated only for the record's own access level. Nothing is left for
+# the statistics to choose: no join order over companies, no hashed subplan (EXISTS is hashed only when it
+# is correlated). EXPLAIN on an un-ANALYZEd table: docs/access.md.
+#
+# It also answers the role right in the same round trip (the caller's roles' overrides for the entity type,
+# read fresh each time, so an org manager's change applies to the next check), and it is built once per
+# (record type, caller kind, include_deleted, action) with bound parameters: SQLAlchemy's compiled cache
+# reuses its SQL and asyncpg its prepared statement, instead of building the clause again for every call.
+
+_RECORD_ID = bindparam("record_id", type_=Uuid)
+_USER_ID = bindparam("user_id", type_=Uuid)
+_AT = bindparam("at", type_=DateTime(timezone=True))  # None: the transaction's now()
+_ROLES = bindparam("roles", type_=ARRAY(String))
+CALLER_SEES_ALL, CALLER_NOBODY, CALLER_USER = "all", "nobody", "user"
+
+
+def caller_kind(principal: Principal) -> str:
+    if sees_everything(principal):
+        return CALLER_SEES_ALL
+    return CALLER_NOBODY if user_id_of(principal) is None else CALLER_USER
+
+
+@functools.cache
+def record_statement(record_type: str, caller: str, *, include_deleted: bool, action: str | None) -> Select:
+    """One row (``visible``, and with ``action`` the caller's roles with an override for the record type:
+    ``overridden``, and those whose override grants ``action``: ``granting``) when the record exists in the
+    tenant (and is live, unless ``include_deleted``); no row otherwise."""
+    if record_type == "company":
+        company_id: ColumnElement = _RECORD_ID
+        record = select().select_from(Company).where(Company.id == _RECORD_ID)
+        live = (Company.deleted_at.is_(None),)
+    else:
+        person = aliased(ContactPerson)  # never correlated with the outer contact_persons
+        company_id = select(person.company_id).where(person.id == _RECORD_ID).correlate(None).scalar_subquery()
+        record = select().select_from(ContactPerson).join(Company, Company.id == ContactPerson.company_id).where(
+            ContactPerson.id == _RECORD_ID, Company.id == company_id)
+        live = (ContactPerson.deleted_at.is_(None), Company.deleted_at.is_(None))  # gone with its company
+    if not include_deleted:
+        record = record.where(*live)
+    if caller == CALLER_SEES_ALL:
+        visible: ColumnElement[bool] = true()
+    elif caller == CALLER_NOBODY:
+        visible = Company.access_level == "company"
+    else:
+        visible = _level_clause(company_id, acting_users(_USER_ID, func.coalesce(_AT, func.now())))
+    columns = [visible.label("visible")]
+    if action is not None:
+        overrides = select(func.array_agg(RightOverride.role)).where(
+            RightOverride.entity_type == record_type, RightOverride.role == any_(_ROLES))
+        columns += [overrides.scalar_subquery().label("overridden"),
+                    overrides.where(getattr(RightOverride, f"can_{action}")).scalar_subquery().label("granting")]
+    return record.add_columns(*columns)
+
+
+async def check_record(session: AsyncSession, principal: Principal, record_type: str, record_id: uuid.UUID, *,
+                       action: str | None = None, at: datetime | None = None,
+                       include_deleted: bool = False) -> Row | None:
+    """``record_statement``'s row for ``principal``; None when the record does not exist (for them)."""
+    statement = record_statement(record_type, caller_kind(principal), include_deleted=include_deleted,
+                                 action=action)
+    params = {"record_id": record_id, "user_id": user_id_of(principal), "at": at, "roles": list(principal.roles)}
+    return (await session.execute(statement, params)).first()
+
+
+async def can_see(session: AsyncSession, principal: Principal, record_type: str, record_id: uuid.UUID, *,
+                  at: datetime | None = None, include_deleted: bool = False) -> bool:
+    """The single-record form of ``visible_ids``: same answer, a plan that does not depend on statistics."""
+    row = await check_record(session, principal, record_type, record_id, at=at, include_deleted=include_deleted)
+    return row is not None and row.visible

@@ -3,8 +3,9 @@
 Each query word must be *word-similar* (pg_trgm ``<%``) to the record's
 search text, so "mustr gmbh berlin" finds "Muster GmbH, 10115 Berlin": every
 word is found, one with a typo. ``<%`` is answered by the GIN trigram index
-on the generated ``search_text`` columns (migration 0006). Records are
-ranked by the mean word similarity of the query words; ties by name and id.
+on the generated ``search_text`` columns (migration 0006); a one-word query by
+the indexes of the shorter per-field texts (migration 0008, ``_ranked``). Records
+are ranked by the mean word similarity of the query words; ties by name and id.
 
 Reads start from ``visible_companies`` / ``visible_persons``, so search never
 shows more than the lists do. Pages are offsets into the ranking (the ranking
@@ -19,7 +20,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Float, Select, cast, func, literal_column, select
+from sqlalchemy import Float, Select, cast, func, literal_column, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,7 +44,11 @@ _ALIASES = {"company": COMPANY, "companies": COMPANY, "person": PERSON, "persons
 # How similar a query word must be to some part of the record (pg_trgm default 0.6 misses "mstr" ~ "muster").
 WORD_SIMILARITY_THRESHOLD = 0.5
 MAX_OFFSET = 500
-MAX_CANDIDATES = 500
+# Matches ranked per record type: a full page of the largest size. Each costs a recheck and a score
+# (microseconds apiece); 500 put common words at p95 > 100 ms (bench/search_latency.py).
+MAX_CANDIDATES = pagination.MAX_PAGE_SIZE
+# The per-field search texts of both tables (migration 0008): together what search_text covers.
+FIELD_TEXTS = ("search_name", "search_other")
 
 
 @dataclass(frozen=True)
@@ -97,15 +102,27 @@ def _encode_offset(offset: int, fingerprint: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"o": offset, "f": fingerprint}).encode()).decode()
 
 
-def _ranked(query: Select, entity: type, search_text, words: list[str], limit: int):
+def _ranked(query: Select, entity: type, table: str, words: list[str], limit: int):
     """(SELECT of (entity, score) best first, the entity alias to order ties by).
 
     At most MAX_CANDIDATES matches are ranked: a word as common as "gmbh" matches a third of all companies,
     and scoring them all costs more than the ranking of such a vague query is worth. Refining helps.
+
+    Several words: the trigram index on ``search_text`` intersects the words, few candidates are left to
+    recheck. One word: the index offers every record sharing half of its trigrams ("Apen": all 5,000 "Alpen"),
+    and most fail the recheck; each field's own index (``search_name``, ``search_other``, migration 0008) lets
+    them be rechecked against that field alone, a third of the text. A word then has to match within one
+    field (a word glued across name and city no longer does).
     """
+    search_text = literal_column(f"{table}.search_text")
     normal = [func.kontor_search_text(word) for word in words]
-    for word in normal:
-        query = query.where(word.op("<%")(search_text))
+    if len(normal) == 1:
+        per_field = [query.with_only_columns(entity.id).where(normal[0].op("<%")(literal_column(f"{table}.{field}")))
+                     .limit(MAX_CANDIDATES) for field in FIELD_TEXTS]
+        query = select(entity).where(entity.id.in_(union(*per_field)))
+    else:
+        for word in normal:
+            query = query.where(word.op("<%")(search_text))
     candidates = query.add_columns(search_text.label("search_text")).limit(MAX_CANDIDATES).subquery()
     row = aliased(entity, candidates)
     text = candidates.c.search_text
@@ -114,16 +131,14 @@ def _ranked(query: Select, entity: type, search_text, words: list[str], limit: i
 
 
 async def _companies(session: AsyncSession, principal: Principal, words: list[str], limit: int) -> list[Hit]:
-    query, company = _ranked(visible_companies(session, principal), Company,
-                             literal_column("companies.search_text"), words, limit)
+    query, company = _ranked(visible_companies(session, principal), Company, "companies", words, limit)
     rows = (await session.execute(query.order_by(company.name_key, company.id))).all()
     return [Hit(COMPANY, c.id, c.name, " ".join(filter(None, (c.postal_code, c.city))), float(score), c.id)
             for c, score in rows]
 
 
 async def _persons(session: AsyncSession, principal: Principal, words: list[str], limit: int) -> list[Hit]:
-    query, person = _ranked(visible_persons(session, principal), ContactPerson,
-                            literal_column("contact_persons.search_text"), words, limit)
+    query, person = _ranked(visible_persons(session, principal), ContactPerson, "contact_persons", words, limit)
     rows = (await session.execute(query.order_by(func.lower(person.last_name), person.id))).all()
     return [Hit(PERSON, p.id, " ".join(filter(None, (p.first_name, p.last_name))),
                 next((e["address"] for e in p.emails if e.get("primary")), ""), float(score), p.company_id)
