@@ -8,6 +8,7 @@ import pytest
 
 from kontor.platform.migrations import current_heads
 from kontor.platform.runtime import main as run_main
+from kontor.platform.secrets_box import generate_key
 
 SERVICES = ["contacts", "calendar-sync", "mail-import", "billing", "portal", "gateway"]
 
@@ -43,8 +44,12 @@ def test_celery_commands_exist_exactly_where_there_are_tasks(service, monkeypatc
             run_main(definition, ["worker"])
         return
     prefix = "KONTOR_" + service.upper().replace("-", "_") + "_"
-    for name, value in {"DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:1/db", "NATS_URL": "nats://127.0.0.1:1",
-                        "JWKS_URL": "http://127.0.0.1:1/jwks"}.items():
+    # The required settings of every service; a service ignores the ones it does not have.
+    required = {"DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:1/db", "NATS_URL": "nats://127.0.0.1:1",
+                "JWKS_URL": "http://127.0.0.1:1/jwks", "CONTACTS_ADDR": "127.0.0.1:1", "BILLING_ADDR": "127.0.0.1:1",
+                "CALENDAR_SYNC_ADDR": "127.0.0.1:1", "SIGNING_KEY_FILE": "/nonexistent/signing-key.pem",
+                "SECRET_KEYS": generate_key()}
+    for name, value in required.items():
         monkeypatch.setenv(prefix + name, value)
     app = definition.celery(definition.settings_cls())
     assert app.conf.task_default_queue == service

@@ -359,3 +359,32 @@ async def test_create_tenant_command_reads_the_password_from_the_environment(sta
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     _, stderr = await asyncio.wait_for(again.communicate(), 60)
     assert again.returncode != 0 and "slug" in stderr.decode() and "taken" in stderr.decode()
+
+
+async def test_create_tenant_if_missing_leaves_an_existing_tenant_alone(stack):
+    spec = stack.topology.service("contacts")
+
+    async def create(name: str, email: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            stack.launcher.executable(spec), "create-tenant", "--slug", slug, "--name", name,
+            "--admin-email", email, "--admin-display-name", "Chefin", "--if-missing",
+            env={**stack.launcher.env(spec), "KONTOR_ADMIN_PASSWORD": PASSWORD},
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+        return process.returncode, stdout.decode(), stderr.decode()
+
+    slug = f"cli-{uuid.uuid4().hex[:8]}"
+    code, first, stderr = await create("First GmbH", f"chef@{slug}.example")
+    assert code == 0, stderr
+    tenant_id = uuid.UUID(first.split()[1])
+    assert "admin user" in first
+
+    code, again, stderr = await create("Second GmbH", f"other@{slug}.example")
+    assert code == 0, stderr
+    assert again.split()[:2] == ["tenant", str(tenant_id)] and "exists already" in again
+    assert "admin user" not in again
+    # Nothing changed: the first admin still logs in, the second was never created.
+    assert (await _verify(stack, tenant_id, f"chef@{slug}.example", PASSWORD)).email == f"chef@{slug}.example"
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await _verify(stack, tenant_id, f"other@{slug}.example", PASSWORD)
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -53,6 +53,9 @@ class Runtime:
     nats: NatsClient | None = None
     js: JetStreamContext | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Set when the service begins to stop: long-lived responses (the gateway's SSE) end on it, since the
+    # HTTP server waits for every open response before it can finish.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def nats_ready(self) -> None:
         if self.nats is None or not self.nats.is_connected:
@@ -121,7 +124,8 @@ class ServiceProcess:
         self.runtime = Runtime(
             name=definition.name,
             settings=settings,
-            db=Database(settings.database_url.get_secret_value(), pool_size=settings.db_pool_size),
+            db=Database(settings.database_url.get_secret_value(), pool_size=settings.db_pool_size,
+                        pre_ping_after_idle_s=settings.db_pre_ping_after_idle_s),
             verifier=auth.TokenVerifier(settings.jwks_url, issuer=settings.token_issuer,
                                         audience=settings.token_audience),
         )
@@ -167,7 +171,8 @@ class ServiceProcess:
             app.include_router(router)
         if d.configure_http:
             d.configure_http(app, rt)
-        http = _EmbeddedUvicorn(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+        http = _EmbeddedUvicorn(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                               proxy_headers=True, forwarded_allow_ips=s.forwarded_allow_ips))
         self._tasks.append(asyncio.create_task(http.serve(sockets=[http_sock]), name="http"))
         self._tasks.append(asyncio.create_task(self._messaging(), name="messaging"))
         await grpc_server.set_serving(health, service_names, True)
@@ -175,6 +180,7 @@ class ServiceProcess:
 
         await self._stopping.wait()
         log.info("stopping")
+        rt.stopping.set()
         await grpc_server.set_serving(health, service_names, False)
         http.should_exit = True
         await server.stop(grace=5)

@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
     grpc_port: int = Field(default=50051, ge=1, le=65535, description="Port of the gRPC server")
     http_port: int = Field(default=8080, ge=1, le=65535, description="Port of the HTTP server")
     bind_host: str = Field(default="0.0.0.0", description="Interface both servers listen on")
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="Comma-separated addresses or CIDR networks of the reverse proxies "
+        "(ingress) whose X-Forwarded-For/-Proto the HTTP server believes; the client address (rate limits, "
+        "login throttling) comes from there only for them. '*' trusts every peer: only behind a proxy that "
+        "overwrites the header")
     jwks_url: str = Field(description="Where to fetch the token-signing keys (the gateway's JWKS)")
     token_issuer: str = Field(default="kontor-gateway", description="Expected `iss` of access tokens")
     token_audience: str = Field(default="kontor", description="Expected `aud` of access tokens")
@@ -45,6 +50,10 @@ class ServiceSettings(BaseSettings):
         default=30.0, gt=0, description="Deadline applied to incoming calls that carry none"
     )
     db_pool_size: int = Field(default=10, ge=1)
+    db_pre_ping_after_idle_s: float = Field(
+        default=0.0, ge=0, description="Ping pooled connections idle longer than this before use; 0 pings at "
+        "every checkout (one round trip per unit of work)"
+    )
     outbox_poll_interval_s: float = Field(default=0.5, gt=0)
     outbox_retention_days: int = Field(default=7, ge=1, description="How long published outbox rows are kept")
     inbox_retention_days: int = Field(default=30, ge=1, description="How long handled event ids are kept")

@@ -2,7 +2,8 @@
 
 The admin password comes from ``KONTOR_ADMIN_PASSWORD`` or an interactive
 prompt, never from an argument, so it does not end up in shell history or in
-the process list.
+the process list. ``--if-missing`` makes it idempotent (``make dev`` seeds its
+demo tenant with it): a tenant whose slug exists is left as it is.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import sys
 
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import select
 
 from kontor.platform.db import Database
-from kontor.platform.errors import DomainError
+from kontor.platform.errors import AlreadyExists, DomainError
 from kontor.platform.runtime import Command
 
 from kontor.contacts.identity import service
+from kontor.contacts.identity.models import Tenant
 from kontor.contacts.identity.schemas import AdminCreate, TenantCreate
 from kontor.contacts.settings import ContactsSettings
 
@@ -37,6 +40,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", required=True, help="the organisation's name")
     parser.add_argument("--admin-email", required=True, help="email of the first org manager")
     parser.add_argument("--admin-display-name", required=True, help="name of the first org manager")
+    parser.add_argument("--if-missing", action="store_true",
+                        help="succeed without changes when a tenant with this slug exists (for scripts)")
 
 
 def _read_password() -> str:
@@ -51,12 +56,26 @@ def _read_password() -> str:
     return first
 
 
-async def _create(data: TenantCreate, settings: ContactsSettings) -> str:
+async def _existing(db: Database, slug: str) -> str | None:
+    async with db.unit_of_work(None) as session:  # the tenants registry is global
+        tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    return None if tenant is None else f"tenant {tenant.id} ({tenant.slug}) exists already; nothing changed"
+
+
+async def _create(data: TenantCreate, settings: ContactsSettings, *, if_missing: bool = False) -> str:
     db = Database(settings.database_url.get_secret_value(), pool_size=1)
     try:
         await db.assert_role_respects_rls()
-        async with db.unit_of_work(None) as session:  # system scope, like the CreateTenant RPC
-            tenant, admin = await service.create_tenant(session, data=data)
+        if if_missing and (existing := await _existing(db, data.slug)) is not None:
+            return existing
+        try:
+            async with db.unit_of_work(None) as session:  # system scope, like the CreateTenant RPC
+                tenant, admin = await service.create_tenant(session, data=data)
+        except AlreadyExists:
+            # Created concurrently since we looked: still "exists", which is all --if-missing asks.
+            if if_missing and (existing := await _existing(db, data.slug)) is not None:
+                return existing
+            raise
         return f"tenant {tenant.id} ({tenant.slug})\nadmin user {admin.id} ({admin.email})"
     finally:
         await db.dispose()
@@ -72,7 +91,7 @@ def _run(args: argparse.Namespace, settings: ContactsSettings) -> int:
                  "display_name": "--admin-display-name", "password": f"the password ({PASSWORD_ENV})"}
         raise SystemExit(f"{field.get(str(first['loc'][0]), first['loc'][0])}: {first['msg']}") from None
     try:
-        print(asyncio.run(_create(data, settings)))
+        print(asyncio.run(_create(data, settings, if_missing=getattr(args, "if_missing", False))))
     except DomainError as exc:
         raise SystemExit(exc.message) from None
     return 0

@@ -26,3 +26,13 @@ class RefreshToken(TenantScoped, Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SessionTenant(Base):
+    """A tenant that has (had) refresh tokens. Gateway-wide, without row-level security: the cleanup
+    job starts in the system scope, which sees no tenant's rows, and learns here which tenants to enter."""
+
+    __tablename__ = "session_tenants"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())

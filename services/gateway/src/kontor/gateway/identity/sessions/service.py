@@ -10,11 +10,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.gateway.identity.sessions import rules
-from kontor.gateway.identity.sessions.models import RefreshToken
+from kontor.gateway.identity.sessions.models import RefreshToken, SessionTenant
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,10 @@ async def start_family(session: AsyncSession, *, tenant_id: uuid.UUID, user_id: 
                        now: datetime, family_id: uuid.UUID | None = None) -> str:
     """Store a new refresh token (in a new family unless one is given) and return it."""
     if family_id is None:
-        # A login clears the user's expired tokens, so the table grows with active sessions only.
-        await session.execute(delete(RefreshToken).where(RefreshToken.user_id == user_id,
-                                                         RefreshToken.expires_at < now))
+        # Expired and revoked tokens stay for the retention period (audit, reuse detection);
+        # tasks.prune_all_tenants deletes them later and finds the tenant here.
+        await session.execute(insert(SessionTenant).values(tenant_id=tenant_id)
+                              .on_conflict_do_nothing(index_elements=[SessionTenant.tenant_id]))
     token = rules.new_token(tenant_id)
     session.add(RefreshToken(family_id=family_id or uuid.uuid4(), user_id=user_id, token_hash=rules.digest(token),
                              expires_at=now + ttl))
@@ -80,3 +82,23 @@ async def revoke_user(session: AsyncSession, *, user_id: str, now: datetime) -> 
                                    .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
                                    .values(revoked_at=now))
     return result.rowcount
+
+
+async def prune_dead_families(session: AsyncSession, *, before: datetime) -> int:
+    """Delete the families (in the session's tenant) in which no token can be exchanged any more since
+    ``before``: each token expired or was revoked before it. Return the number of tokens deleted.
+
+    Whole families, never single tokens: a used token is kept while its family lives, because presenting
+    it again is how a stolen copy is noticed (and the family revoked), even after the token expired.
+    """
+    dead = (select(RefreshToken.family_id)
+            .group_by(RefreshToken.family_id)
+            .having(func.bool_and((RefreshToken.expires_at < before)
+                                  | func.coalesce(RefreshToken.revoked_at < before, False))))
+    result = await session.execute(delete(RefreshToken).where(RefreshToken.family_id.in_(dead)))
+    return result.rowcount
+
+
+async def session_tenants(session: AsyncSession) -> list[uuid.UUID]:
+    """Every tenant that has had a refresh token (a global table: readable in the system scope)."""
+    return list((await session.scalars(select(SessionTenant.tenant_id).order_by(SessionTenant.tenant_id))).all())
