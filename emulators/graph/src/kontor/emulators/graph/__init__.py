@@ -1,0 +1,16 @@
+"""Protocol-faithful Microsoft Graph emulator (identity, calendar, throttling).
+
+It stands in for ``login.microsoftonline.com`` and ``graph.microsoft.com`` in
+Kontor's dev stack and tests: an HTTPS server with its own CA (``trustme``),
+the token / OpenID discovery endpoints msal uses for client credentials, the
+Graph v1.0 calendar API (events, calendarView, delta, instances, extended
+properties), per-mailbox throttling, and a control API under ``/_control`` that
+plays the Outlook user.
+
+Entry points: :class:`GraphEmulator` (start/stop/base_url/ca_path) and the
+``kontor-emulator-graph`` console script.
+"""
+
+from kontor.emulators.graph.server import GraphEmulator
+
+__all__ = ["GraphEmulator"]
