@@ -49,6 +49,15 @@ async def test_a_verified_token_is_remembered_until_it_expires(monkeypatch):
     assert token not in verifier._verified  # noqa: SLF001
 
 
+async def test_a_remembered_token_is_neither_parsed_nor_verified_again(monkeypatch):
+    issuer, verifier = _pair()
+    token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[])
+    first = await verifier.verify(token)
+    monkeypatch.setattr(jwt, "get_unverified_header", lambda *a, **kw: pytest.fail("header read again"))
+    monkeypatch.setattr(jwt, "decode", lambda *a, **kw: pytest.fail("verified again"))
+    assert await verifier.verify(token) is first
+
+
 async def test_a_remembered_token_stops_counting_when_its_key_is_no_longer_trusted():
     issuer, verifier = _pair()
     token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[])

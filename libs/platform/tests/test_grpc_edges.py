@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY
 
-from kontor.platform import auth, errors, grpc_client, grpc_server
+from kontor.platform import auth, errors, grpc_client, grpc_server, telemetry
 from kontor.protos.contacts.v1 import contacts_pb2, contacts_pb2_grpc
 
 
@@ -26,6 +26,8 @@ class ScriptedCompanies(contacts_pb2_grpc.CompanyServiceServicer):
                 raise RuntimeError("password=hunter2 leaked in a bug")
             case "slow":
                 await asyncio.sleep(5)
+            case "trace":
+                return contacts_pb2.Company(id=telemetry.current_trace_id() or "")
         principal = auth.current_principal()
         return contacts_pb2.Company(id=str(principal.tenant_id), name=principal.subject)
 
@@ -112,3 +114,41 @@ async def test_red_metrics_count_calls_by_method_and_code(edge):
     finally:
         auth.reset_principal(ctx)
     assert REGISTRY.get_sample_value("unit_test_grpc_server_requests_total", labels) == before + 1
+
+
+async def test_every_call_verifies_its_own_token_though_the_wrapped_handler_is_reused(edge):
+    issuer, channel = edge
+    stub = contacts_pb2_grpc.CompanyServiceStub(channel)
+    first_tenant, second_tenant = uuid.uuid4(), uuid.uuid4()
+    replies = []
+    for tenant in (first_tenant, second_tenant):
+        token = issuer.issue(subject="alice", tenant_id=tenant, roles=[])
+        replies.append(await stub.CreateCompany(contacts_pb2.CreateCompanyRequest(name="ok"),
+                                                metadata=(("authorization", f"Bearer {token}"),)))
+    assert [r.id for r in replies] == [str(first_tenant), str(second_tenant)]
+    forged = issuer.issue(subject="alice", tenant_id=first_tenant, roles=[])[:-4] + "AAAA"
+    with pytest.raises(grpc.aio.AioRpcError) as exc:
+        await stub.CreateCompany(contacts_pb2.CreateCompanyRequest(name="ok"),
+                                 metadata=(("authorization", f"Bearer {forged}"),))
+    assert exc.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_the_server_continues_the_callers_trace(edge):
+    issuer, channel = edge
+    trace_id = uuid.uuid4().hex
+    token = issuer.issue(subject="alice", tenant_id=uuid.uuid4(), roles=[])
+    reply = await contacts_pb2_grpc.CompanyServiceStub(channel).CreateCompany(
+        contacts_pb2.CreateCompanyRequest(name="trace"),
+        metadata=(("authorization", f"Bearer {token}"), ("traceparent", f"00-{trace_id}-{'1' * 16}-01")))
+    assert reply.id == trace_id
+
+
+async def test_unknown_methods_are_unimplemented(edge):
+    issuer, channel = edge
+    ctx, _ = _as_caller(issuer)
+    try:
+        with pytest.raises(grpc.aio.AioRpcError) as exc:
+            await channel.unary_unary("/kontor.contacts.v1.CompanyService/NoSuchMethod")(b"")
+    finally:
+        auth.reset_principal(ctx)
+    assert exc.value.code() == grpc.StatusCode.UNIMPLEMENTED

@@ -138,10 +138,16 @@ class TokenVerifier:
             self._keys.update(keys)
 
     async def verify(self, token: str) -> Principal:
-        try:
-            kid = jwt.get_unverified_header(token).get("kid")
-        except jwt.PyJWTError:
-            raise Unauthenticated("malformed access token") from None
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            # The same text names the same kid: the one of the key that verified it. Reading the header
+            # again costs more than the rest of a remembered verification (PyJWT checks it char by char).
+            kid = remembered[2].key_id
+        else:
+            try:
+                kid = jwt.get_unverified_header(token).get("kid")
+            except jwt.PyJWTError:
+                raise Unauthenticated("malformed access token") from None
         if kid not in self._keys:
             await self._refresh()
         elif self._keys and time.monotonic() - self._fetched_at > self._max_age_s:

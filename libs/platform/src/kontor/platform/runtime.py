@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import gc
 import logging
 import signal
 import socket
@@ -176,6 +177,10 @@ class ServiceProcess:
         self._tasks.append(asyncio.create_task(http.serve(sockets=[http_sock]), name="http"))
         self._tasks.append(asyncio.create_task(self._messaging(), name="messaging"))
         await grpc_server.set_serving(health, service_names, True)
+        # Everything allocated during start-up (modules, stubs, pools) lives as long as the process; moving it
+        # out of the collector's reach keeps full collections of it (~130 ms on contacts) out of request latency.
+        gc.collect()
+        gc.freeze()
         log.info("serving", extra={"grpc_port": s.grpc_port, "http_port": s.http_port})
 
         await self._stopping.wait()
