@@ -1,0 +1,1 @@
+"""Groupware calendar providers behind one neutral interface (``base``); one package per provider."""
