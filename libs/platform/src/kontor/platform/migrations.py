@@ -78,6 +78,22 @@ def _run_sync(connection: sa.Connection, target_metadata: sa.MetaData) -> None:
         context.run_migrations()
 
 
+# Column helpers for service migrations (the same shapes the models' mixins declare).
+
+
+def uuid_column(name: str, *args, **kwargs) -> sa.Column:
+    return sa.Column(name, postgresql.UUID(as_uuid=True), *args, **kwargs)
+
+
+def tenant_column() -> sa.Column:
+    """``tenant_id``, defaulting to the session's tenant (``TenantScoped``); pair with rls.enable_tenant_isolation."""
+    return uuid_column("tenant_id", nullable=False, server_default=sa.text("kontor_current_tenant()"))
+
+
+def timestamp_column(name: str, **kwargs) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), **kwargs)
+
+
 def create_platform_schema() -> None:
     """First migration of every service: the tenant function, the outbox and the inbox."""
     rls.create_current_tenant_function()
