@@ -134,6 +134,11 @@ database-url: {{ $db.url | b64enc | quote }}
 {{- if and $redis.url (not $redis.existingSecret) }}
 redis-url: {{ $redis.url | b64enc | quote }}
 {{- end }}
+{{- with .c.secretKeys }}
+{{- if and .value (not .existingSecret) }}
+secret-keys: {{ .value | b64enc | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -151,6 +156,9 @@ Usage: include "kontor.secretRefs" (dict "root" $ "name" $name "c" $c "hook" fal
     "db" (ternary (dict "name" $db.existingSecret "key" $db.existingSecretKey) (dict "name" $own "key" "database-url") (not (empty $db.existingSecret)))
     "redis" (ternary (dict "name" $redis.existingSecret "key" $redis.existingSecretKey) (dict "name" $own "key" "redis-url") (not (empty $redis.existingSecret)))
 -}}
+{{- with .c.secretKeys -}}
+{{- $_ := set $refs "keys" (ternary (dict "name" .existingSecret "key" .existingSecretKey) (dict "name" $own "key" "secret-keys") (not (empty .existingSecret))) -}}
+{{- end -}}
 {{- toJson $refs -}}
 {{- end -}}
 
@@ -197,6 +205,16 @@ Usage: include "kontor.env" (dict "root" $ "name" $name "c" $c "hook" false)
 # directory, which is on the read-only root filesystem.
 - name: {{ $p }}CELERY_BEAT_SCHEDULE_FILE
   value: /tmp/celerybeat-schedule
+{{- with .c.secretKeys }}
+{{- if not (or .value .existingSecret) }}
+{{- fail (printf "components.%s.secretKeys: set existingSecret (a Secret holding the key(s)) or, for development only, value" $.name) }}
+{{- end }}
+- name: {{ $p }}SECRET_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $refs.keys.name }}
+      key: {{ $refs.keys.key }}
+{{- end }}
 {{- range $dep := default list .c.calls }}
 - name: {{ $p }}{{ $dep | upper | replace "-" "_" }}_ADDR
   value: {{ printf "%s:%d" (include "kontor.name" (list $.root $dep)) (int (index $all $dep).ports.grpc) | quote }}
@@ -206,6 +224,19 @@ only `serve` reads the file (the Job does not mount it). */}}
 {{- if .c.mountSigningKey }}
 - name: {{ $p }}SIGNING_KEY_FILE
   value: {{ printf "%s/signing-key.pem" (include "kontor.signingKeyDir" .) | quote }}
+{{- with .root.Values.auth.keyEncryptionKey }}
+{{- if .existingSecret }}
+- name: {{ $p }}KEY_ENCRYPTION_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .existingSecretKey }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with .c.trustedProxies }}
+- name: {{ $p }}FORWARDED_ALLOW_IPS
+  value: {{ join "," . | quote }}
 {{- end }}
 {{- range $k, $v := .c.env }}
 - name: {{ $p }}{{ $k }}
@@ -364,7 +395,8 @@ spec:
       volumeMounts:
         - name: tmp
           mountPath: /tmp
-        {{- if and $c.mountSigningKey (not $hook) }}
+        {{- /* Only the server signs; worker, beat and the migration Job get the path, not the key. */}}
+        {{- if and $c.mountSigningKey (eq .process "serve") }}
         - name: signing-key
           mountPath: {{ include "kontor.signingKeyDir" . }}
           readOnly: true
@@ -374,7 +406,7 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: 256Mi
-    {{- if and $c.mountSigningKey (not $hook) }}
+    {{- if and $c.mountSigningKey (eq .process "serve") }}
     {{- $sk := include "kontor.signingKeyRef" $root | fromJson }}
     - name: signing-key
       secret:
