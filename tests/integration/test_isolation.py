@@ -115,6 +115,7 @@ BODIES: dict = {
     "POST /api/v1/users/{user_id}/connectors": lambda w: {"json": {"server_id": w.ids["groupware_server"],
                                                                    "mailbox": "probe@example.com"}},
     "PATCH /api/v1/connectors/{connector_id}": lambda w: {"json": {"enabled": False}},
+    "POST /api/v1/connectors/{connector_id}/sync/resume": lambda w: {"json": {"accept_deletions": True}},
     "POST /api/v1/followups": lambda w: {"json": {
         "record_type": "company", "record_id": w.ids["company"], "assignee_id": w.ids["user"],
         "due_at": rfc3339(timedelta(days=1)), "note": "probe"}},

@@ -7,6 +7,10 @@ def test_publishes_its_events_on_the_calendar_stream():
     assert domain_stream("calendar").subjects == ("kontor.*.calendar.>",)
 
 
-def test_serves_no_grpc_api_beyond_health_yet():
-    # Its gRPC API arrives with its issue; until then only grpc.health.v1 answers.
-    assert DEFINITION.register_grpc is None
+def test_serves_the_calendar_api_and_calls_contacts():
+    from kontor.platform.settings import ServiceSettings  # noqa: PLC0415
+    from kontor.calendar_sync.settings import CalendarSyncSettings  # noqa: PLC0415
+
+    assert DEFINITION.register_grpc is not None
+    assert "contacts_addr" in CalendarSyncSettings.model_fields
+    assert "contacts_addr" not in ServiceSettings.model_fields

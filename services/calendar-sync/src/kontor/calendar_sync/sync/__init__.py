@@ -1,0 +1,1 @@
+"""The provider-neutral two-way sync engine (docs/calendar-sync.md)."""
