@@ -93,9 +93,11 @@ def runs() -> Iterator[list[CliRun]]:
             run.stop(signal.SIGTERM)
 
 
+@pytest.mark.parametrize(("env_var", "what"), [("KONTOR_DEV_GATEWAY_HTTP_PORT", "gateway HTTP"),
+                                             ("KONTOR_DEV_GRAPH_EMULATOR_PORT", "Microsoft Graph emulator")])
 def test_busy_port_stops_up_before_anything_starts(fake_bin: Path, dev_env: dict[str, str],
-                                                   runs: list[CliRun]) -> None:
-    port = int(dev_env["KONTOR_DEV_GATEWAY_HTTP_PORT"])
+                                                   runs: list[CliRun], env_var: str, what: str) -> None:
+    port = int(dev_env[env_var])
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
@@ -105,8 +107,8 @@ def test_busy_port_stops_up_before_anything_starts(fake_bin: Path, dev_env: dict
     run._reader.join(5)
     assert returncode == 2, run.output
     flat = " ".join(run.output.split())
-    assert f"Port {port} (gateway HTTP) is already in use" in flat
-    assert "KONTOR_DEV_GATEWAY_HTTP_PORT" in flat
+    assert f"Port {port} ({what}) is already in use" in flat
+    assert env_var in flat
     assert not (Path(dev_env["KONTOR_DEV_HOME"]) / "postgres").exists()
 
 
@@ -119,13 +121,31 @@ def test_up_runs_the_stack_seeds_once_and_stops_cleanly(fake_bin: Path, dev_env:
     output = first.output
     for name in load_topology({}).service_names:
         assert f"Migrated kontor_{name.replace('-', '_')}" in output
-    assert "Started 10 processes" in output
-    assert output.count("│ ready") == 6, output
-    assert "created 2 companies" in output
-    assert "fake-demo-token" in output
+    # graph-emulator, serve x 6, worker + beat x 4 (contacts, billing, calendar-sync, gateway)
+    assert "Started 15 processes: graph-emulator, contacts" in output
+    assert output.count("│ ready") == 7, output  # the services and the emulator
+    assert "created with its org manager; created 2 companies" in output
+    emulator_url = f"https://127.0.0.1:{dev_env['KONTOR_DEV_GRAPH_EMULATOR_PORT']}"
+    flat = " ".join(output.split())
+    assert f"Microsoft Graph emulator {emulator_url}" in flat
+    assert "its CA (trust it)" in flat and (home / "graph-emulator" / "ca.pem").is_file()
+    assert (home / "graph-emulator" / "seed.json").is_file()
+    # The fake gateway's room import signed in at the registered authority with the CA: the record is right.
+    assert "Branch server registered" in flat
+    assert "rooms imported (2 new, 0 updated, 0 unchanged)" in flat
+    assert "demo mailbox anna.admin@demo.example connected" in flat
+    assert "Full sync of the demo mailbox requested" in flat
+    assert "Demo mailbox anna.admin@demo.example (on the Graph emulator" in flat
+    first.wait_for("Demo mailbox sync: state idle; healthy")
+    assert "anna.admin@demo.example" in output and "kontor-dev-only-password" in output
+    assert "dev only" in output
     assert f"http://127.0.0.1:{dev_env['KONTOR_DEV_GATEWAY_HTTP_PORT']}/docs" in output
-    assert "contacts-worker | contacts worker running" in output
-    assert (home / "demo-token").read_text().strip() == "fake-demo-token"
+    assert f"curl -s -X POST http://127.0.0.1:{dev_env['KONTOR_DEV_GATEWAY_HTTP_PORT']}/api/v1/auth/login" in output
+    # Workers and beats may print after the banner (14 processes on a busy machine); the name column is padded
+    # to the longest process name (calendar-sync-worker).
+    first.wait_for("| contacts worker running")
+    first.wait_for("| gateway beat running")
+    first.wait_for("| calendar-sync beat running")
     key = home / "secrets" / "gateway-signing-key.pem"
     key_bytes = key.read_bytes()
 
@@ -133,10 +153,17 @@ def test_up_runs_the_stack_seeds_once_and_stops_cleanly(fake_bin: Path, dev_env:
     for what in ("Services stopped", "Redis stopped", "NATS stopped", "PostgreSQL stopped"):
         assert what in first.output
 
+    # The emulator moves: the seed brings the server record along (the fake's room import reads the record).
+    dev_env = {**dev_env, "KONTOR_DEV_GRAPH_EMULATOR_PORT": str(free_port())}
     second = CliRun(fake_bin, dev_env, "up")
     runs.append(second)
     second.wait_for("Kontor is running")
-    assert "already has data" in second.output
+    assert "'demo' (5f0c6a3e-0000-4000-8000-000000000001) exists; already has data" in second.output
+    flat = " ".join(second.output.split())
+    # The emulator forgot everything and was seeded again; the CRM side finds what it made last time.
+    assert "Branch server updated" in flat
+    assert "rooms imported (0 new, 0 updated, 2 unchanged)" in flat
+    assert "demo mailbox anna.admin@demo.example already connected" in flat
     assert "Generated the gateway signing key" not in second.output
     assert key.read_bytes() == key_bytes
     assert second.stop(signal.SIGTERM) == 0, second.output

@@ -1,10 +1,13 @@
+import base64
 from pathlib import Path
 
 import pytest
 
+from kontor.devstack.launch import ServiceLauncher
 from kontor.devstack.topology import (
     DEFAULT_INFRA,
     InfraPorts,
+    PortClaim,
     load_topology,
     service_env,
 )
@@ -20,10 +23,16 @@ def test_defaults_in_start_order() -> None:
         "gateway": (50050, 8000), "contacts": (50051, 8001), "calendar-sync": (50052, 8002),
         "mail-import": (50053, 8003), "billing": (50054, 8004), "portal": (50055, 8005),
     }
-    assert [s.name for s in topology.services if s.has_celery] == ["contacts", "billing"]
-    assert topology.service("gateway").calls == ("contacts", "billing")
-    assert topology.infra == InfraPorts(postgres=54329, nats=42220, nats_monitor=48222, redis=63790)
-    assert len(topology.port_claims()) == 4 + 2 * 6
+    assert [s.name for s in topology.services if s.has_celery] == ["contacts", "billing", "calendar-sync", "gateway"]
+    assert topology.service("gateway").calls == ("contacts", "billing", "calendar-sync")
+    assert topology.infra == InfraPorts(postgres=25432, nats=24222, nats_monitor=28222, redis=26379)
+    emulator = topology.emulator("graph-emulator")
+    assert (emulator.port, emulator.base_url) == (28443, "https://127.0.0.1:28443")
+    assert emulator.port < 32768  # below the ephemeral range, like every default port
+    assert len(topology.port_claims()) == 4 + 2 * 6 + 1
+    assert topology.port_claims()[-1] == PortClaim(28443, "Microsoft Graph emulator",
+                                                   "KONTOR_DEV_GRAPH_EMULATOR_PORT")
+    assert len(topology.infra_port_claims()) == 4
 
 
 def test_every_port_can_be_overridden() -> None:
@@ -34,10 +43,12 @@ def test_every_port_can_be_overridden() -> None:
         "KONTOR_DEV_REDIS_PORT": "16379",
         "KONTOR_DEV_CALENDAR_SYNC_GRPC_PORT": "60052",
         "KONTOR_DEV_GATEWAY_HTTP_PORT": "9000",
+        "KONTOR_DEV_GRAPH_EMULATOR_PORT": "19443",
     })
     assert topology.infra == InfraPorts(15432, 14222, 18222, 16379)
     assert topology.service("calendar-sync").grpc_port == 60052
     assert topology.service("gateway").http_port == 9000
+    assert topology.emulator("graph-emulator").base_url == "https://127.0.0.1:19443"
     env_vars = {claim.env_var for claim in topology.port_claims()}
     assert "KONTOR_DEV_MAIL_IMPORT_HTTP_PORT" in env_vars
 
@@ -51,6 +62,27 @@ def test_bad_override_is_named(value: str) -> None:
 def test_duplicate_ports_are_rejected() -> None:
     with pytest.raises(ValueError, match="Port 8001 is configured for both"):
         load_topology({"KONTOR_DEV_PG_PORT": "8001"})
+    with pytest.raises(ValueError, match=r"gateway HTTP \(KONTOR_DEV_GATEWAY_HTTP_PORT\) and Microsoft Graph "
+                                         r"emulator \(KONTOR_DEV_GRAPH_EMULATOR_PORT\)"):
+        load_topology({"KONTOR_DEV_GRAPH_EMULATOR_PORT": "8000"})
+
+
+def test_emulator_runs_supervised_first_with_its_files_in_the_data_dir(tmp_path: Path) -> None:
+    topology = load_topology({"KONTOR_DEV_GRAPH_EMULATOR_PORT": "19443"})
+    launcher = ServiceLauncher(topology=topology, infra=topology.infra, data_dir=tmp_path,
+                               base_env={"PATH": "/usr/bin"})
+    processes = launcher.supervised_processes()
+    assert [p.name for p in processes][:2] == ["graph-emulator", "contacts"]
+    emulator = processes[0]
+    assert Path(emulator.command[0]).name == "kontor-emulator-graph"
+    assert list(emulator.command[1:]) == [
+        "--host", "127.0.0.1", "--port", "19443",
+        "--ca-path", str(tmp_path / "graph-emulator" / "ca.pem"),
+        "--seed", str(tmp_path / "graph-emulator" / "seed.json"),
+    ]
+    assert emulator.env is not None and emulator.env["PATH"] == "/usr/bin"
+    # calendar-sync needs nothing from the environment: the server record carries the CA file.
+    assert not any("GRAPH" in key or "CA" in key.split("_") for key in launcher.env(topology.service("calendar-sync")))
 
 
 def test_service_env_contract(tmp_path: Path) -> None:
@@ -58,9 +90,9 @@ def test_service_env_contract(tmp_path: Path) -> None:
     env = service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology)
     assert env == {
         "KONTOR_CALENDAR_SYNC_DATABASE_URL":
-            "postgresql+asyncpg://kontor_calendar_sync:kontor_calendar_sync@127.0.0.1:54329/kontor_calendar_sync",
-        "KONTOR_CALENDAR_SYNC_NATS_URL": "nats://127.0.0.1:42220",
-        "KONTOR_CALENDAR_SYNC_REDIS_URL": "redis://127.0.0.1:63790/0",
+            "postgresql+asyncpg://kontor_calendar_sync:kontor_calendar_sync@127.0.0.1:25432/kontor_calendar_sync",
+        "KONTOR_CALENDAR_SYNC_NATS_URL": "nats://127.0.0.1:24222",
+        "KONTOR_CALENDAR_SYNC_REDIS_URL": "redis://127.0.0.1:26379/0",
         "KONTOR_CALENDAR_SYNC_GRPC_PORT": "50052",
         "KONTOR_CALENDAR_SYNC_HTTP_PORT": "8002",
         "KONTOR_CALENDAR_SYNC_JWKS_URL": "http://127.0.0.1:8000/.well-known/jwks.json",
@@ -68,7 +100,13 @@ def test_service_env_contract(tmp_path: Path) -> None:
         "KONTOR_CALENDAR_SYNC_ENVIRONMENT": "dev",
         "KONTOR_CALENDAR_SYNC_MIGRATE_ON_START": "false",
         "OTEL_SERVICE_NAME": "calendar-sync",
+        "KONTOR_CALENDAR_SYNC_CELERY_BEAT_SCHEDULE_FILE": str(tmp_path / "celery" / "calendar-sync-beat-schedule"),
+        "KONTOR_CALENDAR_SYNC_SECRET_KEYS": (tmp_path / "secrets" / "calendar-sync-secret-keys").read_text(),
+        "KONTOR_CALENDAR_SYNC_CONTACTS_ADDR": "127.0.0.1:50051",
     }
+    # Made once per data dir, then kept: credentials sealed earlier still open.
+    assert service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology) == env
+    assert len(base64.urlsafe_b64decode(env["KONTOR_CALENDAR_SYNC_SECRET_KEYS"])) == 32
 
 
 def test_gateway_and_celery_service_env(tmp_path: Path) -> None:
@@ -83,4 +121,5 @@ def test_gateway_and_celery_service_env(tmp_path: Path) -> None:
     beat_schedule = str(tmp_path / "celery" / "billing-beat-schedule")
     assert billing["KONTOR_BILLING_CELERY_BEAT_SCHEDULE_FILE"] == beat_schedule
     assert "KONTOR_BILLING_SIGNING_KEY_FILE" not in billing
-    assert not any(key.endswith("_ADDR") for key in billing)
+    assert [key for key in billing if key.endswith("_ADDR")] == ["KONTOR_BILLING_CONTACTS_ADDR"]
+    assert billing["KONTOR_BILLING_CONTACTS_ADDR"] == "127.0.0.1:60051"

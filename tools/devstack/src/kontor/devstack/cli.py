@@ -31,16 +31,37 @@ from rich.prompt import Confirm
 from rich.table import Table
 
 from kontor.devstack.datadir import DataDirInUseError, DataDirLock, find_repo_root
+from kontor.devstack.groupware_seed import (
+    DEMO_AZURE_TENANT_ID,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_MAILBOX,
+    GroupwareSeed,
+    describe_health,
+    follow_first_sync,
+    seed_groupware,
+    wait_for_emulator,
+    write_emulator_seed,
+)
 from kontor.devstack.infra import InfraStack
 from kontor.devstack.launch import ServiceCommandError, ServiceLauncher
 from kontor.devstack.ports import LOOPBACK, PortBusyError, ensure_port_free
 from kontor.devstack.readiness import Readiness, wait_until_ready, watch_readiness
-from kontor.devstack.seed import DEMO_TENANT_ID, SeedError, issue_demo_token, seed_demo_companies
+from kontor.devstack.seed import (
+    DEMO_ADMIN_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DemoTenant,
+    SeedError,
+    ensure_demo_tenant,
+    seed_demo_data,
+)
 from kontor.devstack.servers import ServerStartError
 from kontor.devstack.signing_key import ensure_signing_key
 from kontor.devstack.supervisor import Supervisor
 from kontor.devstack.topology import (
     GATEWAY,
+    GRAPH_EMULATOR,
     PortClaim,
     ServiceSpec,
     Topology,
@@ -52,6 +73,7 @@ from kontor.devstack.topology import (
 
 HOME_ENV_VAR = "KONTOR_DEV_HOME"
 READY_TIMEOUT_S = 60.0
+EMULATOR_READY_TIMEOUT_S = 20.0
 WATCH_INTERVAL_S = 5.0
 
 EXIT_OK = 0
@@ -257,6 +279,9 @@ class UpSession:
         console = self.console
         services = self.ctx.topology.services
         await _start_infrastructure(self.ctx, console, self.infra)
+        for emulator in self.ctx.topology.emulators:
+            # Every start loads it (the emulator keeps nothing), so the dates follow today.
+            write_emulator_seed(emulator, self.ctx.data_dir)
 
         await self._migrate_all()
 
@@ -275,12 +300,18 @@ class UpSession:
             _warn(console, f"Not ready after {READY_TIMEOUT_S:.0f} s: "
                   + ", ".join(f"{name} ({result.detail})" for name, result in not_ready.items())
                   + ". The stack keeps running; readiness changes will be reported.")
-        console.print(self._services_table(readiness))
+        emulators = {emulator.name: Readiness(*await wait_for_emulator(emulator, self.ctx.data_dir,
+                                                                       EMULATOR_READY_TIMEOUT_S))
+                     for emulator in self.ctx.topology.emulators}
+        console.print(self._services_table(readiness, emulators))
 
-        token = await self._seed_demo_tenant()
-        self._print_urls(token)
-        await watch_readiness(services, readiness, self._report_readiness_change,
-                              interval=WATCH_INTERVAL_S)
+        demo = await self._seed_demo_tenant()
+        groupware = await self._seed_groupware() if demo is not None else None
+        self._print_urls(demo, groupware)
+        await asyncio.gather(
+            watch_readiness(services, readiness, self._report_readiness_change, interval=WATCH_INTERVAL_S),
+            self._report_first_sync(groupware),
+        )
         return EXIT_OK
 
     async def shutdown(self) -> None:
@@ -324,33 +355,74 @@ class UpSession:
         if failures:
             raise failures[-1]
 
-    async def _seed_demo_tenant(self) -> str | None:
-        """Mint the demo token and create demo companies; failures are warnings only."""
+    async def _seed_demo_tenant(self) -> DemoTenant | None:
+        """Create the demo tenant and its org manager, log in, create demo companies.
+
+        Failures are warnings only: the stack keeps running.
+        """
+        contacts = self.ctx.topology.service("contacts")
         gateway = self.ctx.topology.service(GATEWAY)
-        token: str | None = None
+        demo: DemoTenant | None = None
         try:
             with self.console.status("Seeding the demo tenant…"):
-                token = await issue_demo_token(self.launcher.executable(gateway), self.launcher.env(gateway))
-                self._save_token(token)
-                created = await seed_demo_companies(gateway.http_url, token)
+                demo = await ensure_demo_tenant(self.launcher.executable(contacts), self.launcher.env(contacts))
+                created = await seed_demo_data(gateway.http_url)
         except (SeedError, ServiceCommandError, OSError) as exc:
-            # The token may still be useful even if the companies were not created.
             _warn(self.console, f"Demo tenant not seeded: {exc}")
-            return token
-        if created:
-            _ok(self.console, f"Demo tenant {DEMO_TENANT_ID}: created {created} companies")
+            return demo
+        what = "created with its org manager" if demo.created else "exists"
+        data = f"created {created} companies" if created else "already has data"
+        _ok(self.console, f"Demo tenant {DEMO_SLUG!r} ({demo.tenant_id}) {what}; {data}")
+        return demo
+
+    async def _seed_groupware(self) -> GroupwareSeed | None:
+        """Register the Graph emulator as the demo branch server, import its rooms, connect the demo mailbox.
+
+        Each step only when missing; failures are warnings: the stack keeps running.
+        """
+        emulator = self.ctx.topology.emulator(GRAPH_EMULATOR)
+        gateway = self.ctx.topology.service(GATEWAY)
+        try:
+            with self.console.status("Connecting the demo mailbox on the Graph emulator…"):
+                seeded = await seed_groupware(gateway.http_url, emulator, self.ctx.data_dir)
+        except (SeedError, OSError, KeyError, TypeError, ValueError) as exc:  # an answer of an unexpected shape
+            _warn(self.console, f"Demo mailbox not connected: {exc!r}")
+            return None
+        rooms = seeded.rooms
+        room_text = (f"rooms imported ({rooms.get('created', 0)} new, {rooms.get('updated', 0)} updated, "
+                     f"{rooms.get('unchanged', 0)} unchanged)")
+        connector = "connected" if seeded.connector_created else "already connected"
+        _ok(self.console, f"Branch server {seeded.server} ({seeded.server_id}); {room_text}; "
+                          f"demo mailbox {DEMO_MAILBOX} {connector} ({seeded.connector_id})")
+        if seeded.sync is not None:
+            _ok(self.console, "Full sync of the demo mailbox requested; its result is reported when it ran "
+                              "(calendar-sync's beat, within a minute)")
         else:
-            _ok(self.console, f"Demo tenant {DEMO_TENANT_ID}: already has data")
-        return token
+            _warn(self.console, f"No sync requested: {seeded.sync_note}")
+        return seeded
 
-    def _save_token(self, token: str) -> None:
-        # Kept in the data dir so scripts and other terminals can use it.
-        path = self.ctx.data_dir / "demo-token"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as file:
-            file.write(token + "\n")
+    async def _report_first_sync(self, seeded: GroupwareSeed | None) -> None:
+        """Print the demo mailbox's sync health once the requested run happened (in the background)."""
+        if seeded is None or seeded.sync is None or seeded.resync_requested_at is None:
+            return
+        gateway = self.ctx.topology.service(GATEWAY)
+        try:
+            health, finished = await follow_first_sync(gateway.http_url, seeded.connector_id,
+                                                       seeded.resync_requested_at)
+        except Exception as exc:  # noqa: BLE001 - a report, never a reason to stop the stack
+            _warn(self.console, f"Could not read the demo mailbox's sync health: {exc!r}")
+            return
+        if health is None:
+            _warn(self.console, "Could not read the demo mailbox's sync health")
+        elif finished:
+            report = _ok if health.get("healthy") else _warn
+            report(self.console, f"Demo mailbox sync: {describe_health(health)}")
+        else:
+            _warn(self.console, f"The demo mailbox has not synced yet: {describe_health(health)} "
+                                f"(GET /api/v1/connectors/{seeded.connector_id}/sync)")
 
-    def _services_table(self, readiness: Mapping[str, Readiness]) -> Table:
+    def _services_table(self, readiness: Mapping[str, Readiness],
+                        emulators: Mapping[str, Readiness] | None = None) -> Table:
         table = Table(title="Kontor services", title_justify="left")
         table.add_column("Service")
         table.add_column("gRPC", justify="right")
@@ -364,9 +436,16 @@ class UpSession:
             )
             table.add_row(service.name, f"{LOOPBACK}:{service.grpc_port}",
                           service.http_url, state)
+        for emulator in self.ctx.topology.emulators:
+            result = (emulators or {}).get(emulator.name)
+            state = (
+                "[green]ready[/green]" if result and result.ready
+                else f"[red]{escape(result.detail if result else 'unknown')}[/red]"
+            )
+            table.add_row(emulator.name, "-", emulator.base_url, state)
         return table
 
-    def _print_urls(self, token: str | None) -> None:
+    def _print_urls(self, demo: DemoTenant | None, groupware: GroupwareSeed | None = None) -> None:
         topology = self.ctx.topology
         gateway = topology.service(GATEWAY)
         portal = topology.service("portal")
@@ -374,19 +453,37 @@ class UpSession:
         table.add_column(style="bold")
         table.add_column()
         table.add_row("Gateway API docs", f"{gateway.http_url}/docs")
+        table.add_row("Login", f"POST {gateway.http_url}/api/v1/auth/login")
         table.add_row("Portal", f"{portal.http_url}/")
         table.add_row("NATS monitor", f"{topology.infra.nats_monitor_url}/")
-        table.add_row("Demo tenant", str(DEMO_TENANT_ID))
+        for emulator in topology.emulators:
+            table.add_row(emulator.display_name, emulator.base_url)
+            table.add_row("  its CA (trust it)", str(emulator.ca_path(self.ctx.data_dir)))
         table.add_row("Data dir", str(self.ctx.data_dir))
+        if demo is not None:
+            table.add_row("Demo tenant", f"{DEMO_SLUG} ({demo.tenant_id})")
+            table.add_row("Demo org manager", DEMO_ADMIN_EMAIL)
+            table.add_row("Demo password", f"{DEMO_PASSWORD}  (dev only)")
+        if groupware is not None:
+            table.add_row("Demo mailbox", f"{DEMO_MAILBOX}  (on the Graph emulator, synced both ways)")
+            table.add_row("Graph demo tenant", DEMO_AZURE_TENANT_ID)
+            table.add_row("Graph demo app", f"client id {DEMO_CLIENT_ID}")
+            table.add_row("Graph demo secret", f"{DEMO_CLIENT_SECRET}  (dev only)")
         self.console.print()
         self.console.print(table)
-        if token:
+        if demo is not None:
+            login = (f'{{"tenant": "{DEMO_SLUG}", "email": "{DEMO_ADMIN_EMAIL}", '
+                     f'"password": "{DEMO_PASSWORD}"}}')
+            self.console.print("[bold]Log in[/bold] (the answer's access_token goes into \"Authorize\" "
+                               "on the API docs):", soft_wrap=True)
             # On a line of its own and never wrapped or cut, so it can be copied.
-            saved_in = escape(str(self.ctx.data_dir / "demo-token"))
-            self.console.print(f"[bold]Demo token[/bold] (also in {saved_in}):", soft_wrap=True)
-            self.console.print(token, markup=False, highlight=False, soft_wrap=True)
+            self.console.print(f"curl -s -X POST {gateway.http_url}/api/v1/auth/login "
+                               f"-H 'content-type: application/json' -d '{login}'",
+                               markup=False, highlight=False, soft_wrap=True)
+            self.console.print("[yellow]The demo password is in the source code: it is for this local "
+                               "stack only.[/yellow]", soft_wrap=True)
         else:
-            self.console.print("[bold]Demo token[/bold] [yellow]not available (see above)[/yellow]")
+            self.console.print("[bold]Demo tenant[/bold] [yellow]not available (see above)[/yellow]")
         self.console.print("\n[bold]Kontor is running. Press Ctrl-C to stop.[/bold]\n", soft_wrap=True)
 
     def _report_readiness_change(self, name: str, result: Readiness) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kontor.devstack.supervisor import PALETTE, ProcessSpec
-from kontor.devstack.topology import InfraPorts, ServiceSpec, Topology, service_env
+from kontor.devstack.topology import EmulatorSpec, InfraPorts, ServiceSpec, Topology, service_env
 
 _MIGRATION_TIMEOUT_S = 300.0
 
@@ -46,19 +46,38 @@ class ServiceLauncher:
 
     def executable(self, service: ServiceSpec) -> str:
         """Path of ``kontor-<name>``: this environment's script, else from PATH."""
-        beside_python = Path(sys.executable).parent / service.executable
+        return self._script(service.executable)
+
+    def emulator_executable(self, emulator: EmulatorSpec) -> str:
+        """Path of the emulator's console script (``kontor-emulator-graph``)."""
+        return self._script(emulator.executable)
+
+    def _script(self, name: str) -> str:
+        beside_python = Path(sys.executable).parent / name
         if beside_python.exists():
             return str(beside_python)
-        found = shutil.which(service.executable, path=self.base_env.get("PATH"))
+        found = shutil.which(name, path=self.base_env.get("PATH"))
         if found is None:
-            raise ServiceCommandError(
-                f"{service.executable} is not installed in this environment; run `uv sync`."
-            )
+            raise ServiceCommandError(f"{name} is not installed in this environment; run `uv sync`.")
         return found
 
     def supervised_processes(self) -> list[ProcessSpec]:
-        """``serve`` for every service, plus ``worker`` and ``beat`` where it has Celery tasks."""
+        """The emulators first, then ``serve`` for every service, plus ``worker`` and ``beat`` where it has
+        Celery tasks.
+
+        An emulator loads its seed file at every start, so one the supervisor restarts comes back seeded.
+        """
         processes: list[ProcessSpec] = []
+        for emulator in self.topology.emulators:
+            env = dict(self.base_env)
+            env["PYTHONUNBUFFERED"] = "1"
+            processes.append(ProcessSpec(
+                name=emulator.name,
+                command=emulator.command(self.emulator_executable(emulator), self.data_dir),
+                env=env,
+                cwd=self.cwd,
+                color="bright_white",
+            ))
         for index, service in enumerate(self.topology.services):
             color = PALETTE[index % len(PALETTE)]  # a service's processes share a colour
             roles = ["serve", "worker", "beat"] if service.has_celery else ["serve"]

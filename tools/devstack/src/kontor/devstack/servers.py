@@ -333,6 +333,23 @@ def postgres_bin_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
 
 
+# What a database administrator runs once per service database, as superuser,
+# because the service's own role may not (docs/operations.md, "Database roles").
+# contacts: row-level security keeps operators that are not LEAKPROOF out of index
+# conditions, so without these marks search never uses its pg_trgm indexes and
+# scans every row (migration 0006, bench/search_latency.py). COST 100 tells the
+# planner what a trigram comparison really costs; at the default of 1 it walks the
+# tenant index calling ``<%`` on thousands of rows instead (migration 0008). The
+# extension is created here first so that the functions exist before the service migrates.
+SUPERUSER_SETUP: dict[str, tuple[str, ...]] = {
+    "contacts": (
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+        "ALTER FUNCTION word_similarity_op(text, text) LEAKPROOF COST 100",
+        "ALTER FUNCTION word_similarity_commutator_op(text, text) LEAKPROOF COST 100",
+        "ALTER FUNCTION word_similarity(text, text) LEAKPROOF COST 100",
+    ),
+}
+
 # Role attributes that keep a service inside row-level security: tenant
 # isolation relies on RLS policies, which a superuser or BYPASSRLS role skips.
 _SERVICE_ROLE_ATTRIBUTES = "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION"
@@ -395,6 +412,8 @@ class PostgresServer(ManagedServer):
         Idempotent. The role ``kontor_<service>`` logs in with the password
         ``kontor_<service>``, is neither superuser nor BYPASSRLS, and owns the
         database ``kontor_<service>``, to which no other role may connect.
+        Then runs the service's ``SUPERUSER_SETUP`` in its database, as the DBA
+        does once in production.
         """
         import asyncpg
 
@@ -421,6 +440,13 @@ class PostgresServer(ManagedServer):
             await connection.execute(f"REVOKE ALL ON DATABASE {ident} FROM PUBLIC")
         finally:
             await connection.close()
+        if SUPERUSER_SETUP.get(service):
+            connection = await asyncpg.connect(self.admin_dsn(role), timeout=10)
+            try:
+                for statement in SUPERUSER_SETUP[service]:
+                    await connection.execute(statement)
+            finally:
+                await connection.close()
         return self.service_database_url(service)
 
     # ----------------------------------------------------------------- hooks

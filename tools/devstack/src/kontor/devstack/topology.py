@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kontor.devstack.ports import LOOPBACK
+from kontor.devstack.signing_key import ensure_secret_keys
 from kontor.devstack.servers import service_database_url, service_role_name
 
 GATEWAY = "gateway"
@@ -28,6 +29,8 @@ class ServiceSpec:
     http_port: int
     has_celery: bool = False
     calls: tuple[str, ...] = ()  # services whose gRPC API this one calls
+    # Stores credentials sealed with kontor.platform.secrets_box: gets SECRET_KEYS (a key made once per data dir).
+    has_secret_keys: bool = False
 
     @property
     def env_prefix(self) -> str:
@@ -83,6 +86,44 @@ class InfraPorts:
 
 
 @dataclass(frozen=True)
+class EmulatorSpec:
+    """A groupware emulator (``emulators/``) the stack runs as a supervised process.
+
+    It serves HTTPS with a CA it makes at every start; the CA file and the seed file it loads
+    live in ``<data dir>/<name>/``. Its state is in memory: every start re-seeds it.
+    """
+
+    name: str  # process name, e.g. "graph-emulator"
+    port: int
+    executable: str  # console script, e.g. "kontor-emulator-graph"
+    display_name: str
+    env_var: str  # the variable that moves its port
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{LOOPBACK}:{self.port}"
+
+    @property
+    def health_url(self) -> str:
+        return f"{self.base_url}/_control/health"
+
+    def data_dir(self, data_dir: Path) -> Path:
+        return Path(data_dir).absolute() / self.name
+
+    def ca_path(self, data_dir: Path) -> Path:
+        """The emulator's CA certificate (PEM), rewritten at every start; clients trust this file."""
+        return self.data_dir(data_dir) / "ca.pem"
+
+    def seed_path(self, data_dir: Path) -> Path:
+        """The JSON the emulator loads at every start (``--seed``), written by ``kontor-dev up``."""
+        return self.data_dir(data_dir) / "seed.json"
+
+    def command(self, executable: str, data_dir: Path) -> tuple[str, ...]:
+        return (executable, "--host", LOOPBACK, "--port", str(self.port),
+                "--ca-path", str(self.ca_path(data_dir)), "--seed", str(self.seed_path(data_dir)))
+
+
+@dataclass(frozen=True)
 class PortClaim:
     """A port the stack needs, what needs it, and the variable that moves it."""
 
@@ -97,6 +138,7 @@ class Topology:
 
     services: tuple[ServiceSpec, ...]
     infra: InfraPorts
+    emulators: tuple[EmulatorSpec, ...] = ()
     _by_name: dict[str, ServiceSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,8 +159,14 @@ class Topology:
         except KeyError:
             raise KeyError(f"unknown service {name!r}; known: {', '.join(self.service_names)}") from None
 
+    def emulator(self, name: str) -> EmulatorSpec:
+        for emulator in self.emulators:
+            if emulator.name == name:
+                return emulator
+        raise KeyError(f"unknown emulator {name!r}; known: {', '.join(e.name for e in self.emulators)}")
+
     def port_claims(self) -> list[PortClaim]:
-        """Every port the stack binds, infrastructure first."""
+        """Every port the stack binds, infrastructure first, the emulators last."""
         claims = [
             PortClaim(self.infra.postgres, "PostgreSQL", infra_port_env_var("pg")),
             PortClaim(self.infra.nats, "NATS", infra_port_env_var("nats")),
@@ -130,6 +178,8 @@ class Topology:
                                     service_port_env_var(service.name, "grpc")))
             claims.append(PortClaim(service.http_port, f"{service.name} HTTP",
                                     service_port_env_var(service.name, "http")))
+        for emulator in self.emulators:
+            claims.append(PortClaim(emulator.port, emulator.display_name, emulator.env_var))
         return claims
 
     def infra_port_claims(self) -> list[PortClaim]:
@@ -140,14 +190,26 @@ class Topology:
 # contacts and billing) last.
 DEFAULT_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("contacts", grpc_port=50051, http_port=8001, has_celery=True),
-    ServiceSpec("billing", grpc_port=50054, http_port=8004, has_celery=True),
-    ServiceSpec("calendar-sync", grpc_port=50052, http_port=8002),
+    ServiceSpec("billing", grpc_port=50054, http_port=8004, has_celery=True, calls=("contacts",)),
+    ServiceSpec("calendar-sync", grpc_port=50052, http_port=8002, has_celery=True, has_secret_keys=True,
+                calls=("contacts",)),
     ServiceSpec("mail-import", grpc_port=50053, http_port=8003),
     ServiceSpec("portal", grpc_port=50055, http_port=8005),
-    ServiceSpec(GATEWAY, grpc_port=50050, http_port=8000, calls=("contacts", "billing")),
+    ServiceSpec(GATEWAY, grpc_port=50050, http_port=8000, has_celery=True,
+                calls=("contacts", "billing", "calendar-sync")),
 )
 
-DEFAULT_INFRA = InfraPorts(postgres=54329, nats=42220, nats_monitor=48222, redis=63790)
+# Below Linux's ephemeral range (32768-60999): there, any outgoing connection may hold
+# the port for a while, and `make dev` would fail at random with "port in use".
+DEFAULT_INFRA = InfraPorts(postgres=25432, nats=24222, nats_monitor=28222, redis=26379)
+
+GRAPH_EMULATOR = "graph-emulator"
+# Microsoft Graph + identity platform stand-in (emulators/graph); the branch server of the demo tenant.
+# Below the ephemeral range too, so the URL stored in the demo server record stays valid across runs.
+DEFAULT_EMULATORS: tuple[EmulatorSpec, ...] = (
+    EmulatorSpec(GRAPH_EMULATOR, port=28443, executable="kontor-emulator-graph",
+                 display_name="Microsoft Graph emulator", env_var="KONTOR_DEV_GRAPH_EMULATOR_PORT"),
+)
 
 
 def infra_port_env_var(component: str) -> str:
@@ -180,7 +242,11 @@ def load_topology(environ: Mapping[str, str] | None = None) -> Topology:
         )
         for service in DEFAULT_SERVICES
     )
-    return Topology(services=services, infra=infra)
+    emulators = tuple(
+        replace(emulator, port=_port_from_env(env, emulator.env_var, emulator.port))
+        for emulator in DEFAULT_EMULATORS
+    )
+    return Topology(services=services, infra=infra, emulators=emulators)
 
 
 # ------------------------------------------------------------ data dir layout
@@ -189,6 +255,11 @@ def load_topology(environ: Mapping[str, str] | None = None) -> Topology:
 def signing_key_path(data_dir: Path) -> Path:
     """The gateway's Ed25519 private key (PEM), generated once by the CLI."""
     return Path(data_dir) / "secrets" / "gateway-signing-key.pem"
+
+
+def secret_keys_path(data_dir: Path, service: str) -> Path:
+    """The key(s) ``service`` seals stored credentials with (its SECRET_KEYS setting), made once."""
+    return Path(data_dir) / "secrets" / f"{service}-secret-keys"
 
 
 def beat_schedule_path(data_dir: Path, service: str) -> Path:
@@ -234,6 +305,8 @@ def service_env(
         env[f"{prefix}CELERY_BEAT_SCHEDULE_FILE"] = str(beat_schedule_path(data_dir, spec.name))
     if spec.name == GATEWAY:
         env[f"{prefix}SIGNING_KEY_FILE"] = str(signing_key_path(data_dir))
+    if spec.has_secret_keys:
+        env[f"{prefix}SECRET_KEYS"] = ensure_secret_keys(secret_keys_path(data_dir, spec.name))
     for callee in spec.calls:
         env[f"{prefix}{_upper_snake(callee)}_ADDR"] = topology.service(callee).grpc_addr
     return env
