@@ -34,13 +34,6 @@ def _settings(settings: companions_pb2.TraceSettings, response: Response) -> Tra
                              available_event_types=list(settings.available_event_types), version=settings.version)
 
 
-def _settings_version(if_match: str | None) -> int:
-    # The defaults have version 0 ("0" is their ETag); every other value follows the usual If-Match rules.
-    if if_match is not None and if_match.strip().removeprefix("W/").strip('"') == "0":
-        return 0
-    return expected_version(if_match)
-
-
 def routers(traces) -> list[APIRouter]:
     """``traces`` returns the TraceService stub."""
     api = APIRouter(prefix="/api/v1", tags=["traces"])
@@ -62,11 +55,13 @@ def routers(traces) -> list[APIRouter]:
     async def get_settings(response: Response) -> TraceSettingsRead:
         return _settings(await call(traces().GetTraceSettings, companions_pb2.GetTraceSettingsRequest()), response)
 
+    # The defaults have version 0 ("0" is their ETag); every other value follows the usual If-Match rules.
     @api.put("/trace-settings", response_model=TraceSettingsRead, responses=problems(403, 412, 428),
              summary="Choose the traced event types (If-Match required; \"0\" while on the defaults)")
     async def put_settings(body: TraceSettingsWrite, response: Response,
                            if_match: IfMatch = None) -> TraceSettingsRead:
-        return _settings(await call(traces().UpdateTraceSettings, companions_pb2.UpdateTraceSettingsRequest(
-            enabled_event_types=body.enabled_event_types, expected_version=_settings_version(if_match))), response)
+        request = companions_pb2.UpdateTraceSettingsRequest(
+            enabled_event_types=body.enabled_event_types, expected_version=expected_version(if_match, lowest=0))
+        return _settings(await call(traces().UpdateTraceSettings, request), response)
 
     return [api]

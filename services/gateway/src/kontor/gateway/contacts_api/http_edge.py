@@ -40,13 +40,16 @@ def path_id(value: str, parameter: str) -> str:
         raise InvalidArgument(parameter, "must be a UUID such as 3f2b8c1e-0000-4000-8000-000000000000") from None
 
 
-def expected_version(if_match: str | None) -> int:
-    """If-Match: "3" (or W/"3") -> 3. Missing: 428, so nobody overwrites a change they never saw."""
+def expected_version(if_match: str | None, *, lowest: int = 1) -> int:
+    """If-Match: "3" (or W/"3") -> 3. Missing: 428, so nobody overwrites a change they never saw.
+
+    ``lowest`` is the first version a resource can have (0 for defaults that were never saved).
+    """
     if if_match is None:
         raise HTTPException(428, 'Send If-Match with the ETag of the version you read (e.g. If-Match: "3"); '
                                  "read the record first if you have none")
     text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or int(text) < 1:
+    if not text.isdigit() or int(text) < lowest:
         raise InvalidArgument("If-Match", 'must be the ETag you read, e.g. "3"')
     return int(text)
 
