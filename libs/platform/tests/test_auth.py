@@ -26,6 +26,26 @@ async def test_issued_token_verifies_to_the_principal():
     assert principal.token not in repr(principal)
 
 
+async def test_a_delegated_token_names_its_actor():
+    issuer, verifier = _pair()
+    tenant = uuid.uuid4()
+    token = issuer.issue(subject="u1", tenant_id=tenant, roles=["sales_rep"], actor="service:calendar-sync")
+    principal = await verifier.verify(token)
+    assert (principal.subject, principal.roles, principal.actor) == ("u1", ("sales_rep",), "service:calendar-sync")
+    assert jwt.decode(token, options={"verify_signature": False})["act"] == {"sub": "service:calendar-sync"}
+    assert (await verifier.verify(issuer.issue(subject="u1", tenant_id=tenant, roles=[]))).actor is None
+
+
+async def test_a_malformed_act_claim_is_refused():
+    issuer, verifier = _pair()
+    now = int(time.time())
+    claims = {"iss": "kontor-gateway", "aud": "kontor", "sub": "u", "tid": str(uuid.uuid4()), "iat": now,
+              "exp": now + 60, "act": "service:calendar-sync"}
+    forged = jwt.encode(claims, issuer._key, algorithm="EdDSA", headers={"kid": issuer.kid})  # noqa: SLF001
+    with pytest.raises(Unauthenticated, match="act"):
+        await verifier.verify(forged)
+
+
 async def test_expired_token_is_refused_with_advice():
     issuer, verifier = _pair()
     token = issuer.issue(subject="u1", tenant_id=uuid.uuid4(), roles=[], ttl_s=-120)

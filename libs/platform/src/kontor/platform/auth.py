@@ -36,6 +36,9 @@ class Principal:
     tenant_id: uuid.UUID
     roles: tuple[str, ...] = ()
     token: str = field(default="", repr=False)  # forwarded on downstream calls; never logged
+    # RFC 8693 ``act``: the service acting on the subject's behalf (``service:calendar-sync`` in a scheduled
+    # sync), None when the subject calls itself. Audit logs name both.
+    actor: str | None = None
 
 
 _current: contextvars.ContextVar[Principal | None] = contextvars.ContextVar("kontor_principal", default=None)
@@ -77,7 +80,19 @@ def _principal_from_claims(claims: dict, token: str) -> Principal:
     roles = claims.get("roles") or []
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
         raise Unauthenticated("token roles must be a list of strings")
-    return Principal(subject=str(claims["sub"]), tenant_id=tenant, roles=tuple(roles), token=token)
+    return Principal(subject=str(claims["sub"]), tenant_id=tenant, roles=tuple(roles), token=token,
+                     actor=_actor_of(claims))
+
+
+def _actor_of(claims: dict) -> str | None:
+    """The outermost actor of an RFC 8693 ``act`` claim ({"sub": ...}); earlier actors of a chain nest inside
+    it and are not needed to authorise (RFC 8693 section 4.1)."""
+    act = claims.get("act")
+    if act is None:
+        return None
+    if not isinstance(act, dict) or not isinstance(act.get("sub"), str) or not act["sub"]:
+        raise Unauthenticated("token act claim must be an object with a sub")
+    return act["sub"]
 
 
 class TokenVerifier:
@@ -213,10 +228,14 @@ class TokenIssuer:
     def jwks(self) -> dict:
         return {"keys": [self._public_jwk]}
 
-    def issue(self, *, subject: str, tenant_id: uuid.UUID, roles: list[str], ttl_s: int = 900) -> str:
+    def issue(self, *, subject: str, tenant_id: uuid.UUID, roles: list[str], ttl_s: int = 900,
+              actor: str | None = None) -> str:
+        """``actor``: the service the token is delegated to (RFC 8693 ``act``); the subject stays the user."""
         now = int(time.time())
         claims = {
             "iss": self._issuer, "aud": self._audience, "sub": subject, "tid": str(tenant_id),
             "roles": roles, "iat": now, "nbf": now, "exp": now + ttl_s, "jti": str(uuid.uuid4()),
         }
+        if actor is not None:
+            claims["act"] = {"sub": actor}
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})

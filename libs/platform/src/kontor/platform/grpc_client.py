@@ -28,7 +28,7 @@ _ERROR_OF = {
 }
 
 
-class _ContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnaryStreamClientInterceptor):
+class _ContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
     def __init__(self, default_timeout_s: float):
         self._default_timeout_s = default_timeout_s
         self._tracer = telemetry.tracer("kontor.grpc.client")
@@ -65,13 +65,38 @@ class _ContextInterceptor(grpc.aio.UnaryUnaryClientInterceptor, grpc.aio.UnarySt
         with self._span(client_call_details):
             return await continuation(self._details(client_call_details), request)
 
+    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
+        # Uploads: without this a client-streaming call would leave without the caller's token.
+        with self._span(client_call_details):
+            return await continuation(self._details(client_call_details), request_iterator)
+
+
+class _UnaryStreamContext(grpc.aio.UnaryStreamClientInterceptor):
+    """grpc.aio files each interceptor under the FIRST call kind it implements (an if/elif chain), so one
+    object implementing several kinds only ever sees unary calls: each kind gets its own adapter."""
+
+    def __init__(self, inner: _ContextInterceptor):
+        self._inner = inner
+
+    async def intercept_unary_stream(self, continuation, client_call_details, request):
+        return await self._inner.intercept_unary_stream(continuation, client_call_details, request)
+
+
+class _StreamUnaryContext(grpc.aio.StreamUnaryClientInterceptor):
+    def __init__(self, inner: _ContextInterceptor):
+        self._inner = inner
+
+    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):
+        return await self._inner.intercept_stream_unary(continuation, client_call_details, request_iterator)
+
 
 def channel(address: str, *, default_timeout_s: float = 10.0,
             interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> grpc.aio.Channel:
     """``interceptors`` run before the identity/deadline/trace one (the gateway adds request ids)."""
+    context = _ContextInterceptor(default_timeout_s)
     return grpc.aio.insecure_channel(
         address,
-        interceptors=[*interceptors, _ContextInterceptor(default_timeout_s)],
+        interceptors=[*interceptors, context, _UnaryStreamContext(context), _StreamUnaryContext(context)],
         options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
     )
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import NoReturn
 
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # Infrastructure methods that load balancers and tools call without a token.
 PUBLIC_METHOD_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
+# A service may name further methods that check their caller themselves (``create_server(self_authenticated=)``):
+# the gateway's TokenService, whose callers have no access token yet and present a client credential instead.
 
 _STATUS_OF = {
     errors.InvalidArgument: grpc.StatusCode.INVALID_ARGUMENT,
@@ -68,12 +70,12 @@ class _MethodEdge:
                  "attributes", "method", "public", "span_name")
 
     def __init__(self, method: str, *, tracer: trace.Tracer, metrics: EdgeMetrics, verifier: auth.TokenVerifier,
-                 default_deadline_s: float):
+                 default_deadline_s: float, public: bool = False):
         self.method = method
         self.span_name = method.lstrip("/")
         service, _, rpc = self.span_name.partition("/")
         self.attributes = {"rpc.system": "grpc", "rpc.service": service, "rpc.method": rpc}
-        self.public = method.startswith(PUBLIC_METHOD_PREFIXES)
+        self.public = public or method.startswith(PUBLIC_METHOD_PREFIXES)
         self._tracer = tracer
         self._verifier = verifier
         self._default_deadline_s = default_deadline_s
@@ -114,6 +116,8 @@ class _MethodEdge:
                                 principal = await self._verifier.verify(
                                     auth.bearer_token(headers.get("authorization")))
                                 span.set_attribute("kontor.tenant_id", str(principal.tenant_id))
+                                if principal.actor:  # delegated: who really called, for the audit trail
+                                    span.set_attribute("kontor.actor", principal.actor)
                                 token = auth.set_principal(principal)
                                 try:
                                     yield
@@ -153,13 +157,15 @@ class _MethodEdge:
 
 
 class EdgeInterceptor(grpc.aio.ServerInterceptor):
-    """Runs every unary and server-streaming call inside its method's edge scope.
+    """Runs every unary, server-streaming and client-streaming call inside its method's edge scope.
 
     Handlers are found by method name alone (generated services, health, reflection), so the wrapped
     handler is built on a method's first call and reused; unknown methods are not remembered.
     """
 
-    def __init__(self, *, service: str, verifier: auth.TokenVerifier, default_deadline_s: float):
+    def __init__(self, *, service: str, verifier: auth.TokenVerifier, default_deadline_s: float,
+                 self_authenticated: frozenset[str] = frozenset()):
+        self._self_authenticated = self_authenticated
         self._tracer = telemetry.tracer("kontor.grpc")
         self._metrics = grpc_metrics(service)
         self._verifier = verifier
@@ -178,7 +184,8 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap(self, method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
         scope = _MethodEdge(method, tracer=self._tracer, metrics=self._metrics, verifier=self._verifier,
-                            default_deadline_s=self._default_deadline_s).scope
+                            default_deadline_s=self._default_deadline_s,
+                            public=method in self._self_authenticated).scope
         if handler.unary_unary:
             inner = handler.unary_unary
 
@@ -202,9 +209,21 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
                 streaming, request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
-        # Client- and bidi-streaming calls are not used by Kontor; refuse them rather
-        # than let them bypass authentication.
-        raise NotImplementedError(f"{method}: client streaming is not supported by Kontor's server helpers")
+        if handler.stream_unary:
+            # Client streaming (uploads in chunks below the message limit). The token and deadline are
+            # checked before the handler reads its first chunk.
+            inner_upload = handler.stream_unary
+
+            async def upload(request_iterator, context):
+                async with scope(context):
+                    return await inner_upload(request_iterator, context)
+
+            return grpc.stream_unary_rpc_method_handler(
+                upload, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        # Bidi-streaming calls are not used by Kontor; refuse them rather than let them bypass authentication.
+        raise NotImplementedError(f"{method}: bidi streaming is not supported by Kontor's server helpers")
 
 
 MAX_MESSAGE_BYTES = 24 * 1024 * 1024
@@ -212,11 +231,15 @@ MAX_MESSAGE_BYTES = 24 * 1024 * 1024
 
 def create_server(
     *, service: str, verifier: auth.TokenVerifier, default_deadline_s: float,
-    register: Callable[[grpc.aio.Server], list[str]],
+    register: Callable[[grpc.aio.Server], list[str]], self_authenticated: Iterable[str] = (),
 ) -> tuple[grpc.aio.Server, health.aio.HealthServicer]:
-    """Build the server; ``register`` adds servicers and returns their full service names."""
+    """Build the server; ``register`` adds servicers and returns their full service names.
+
+    ``self_authenticated``: full method names (``/pkg.Service/Method``) the edge runs without a bearer token,
+    because the handler authenticates its caller itself (and must)."""
     server = grpc.aio.server(
-        interceptors=[EdgeInterceptor(service=service, verifier=verifier, default_deadline_s=default_deadline_s)],
+        interceptors=[EdgeInterceptor(service=service, verifier=verifier, default_deadline_s=default_deadline_s,
+                                      self_authenticated=frozenset(self_authenticated))],
         # Without this, Linux lets a second process bind the same port silently.
         # The receive limit: imports send files of up to 20 MB in one message (gRPC's default is 4 MB).
         options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)],

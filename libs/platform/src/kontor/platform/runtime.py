@@ -83,6 +83,8 @@ class ServiceDefinition:
     title: str
     description: str = ""
     register_grpc: GrpcRegistration | None = None
+    # Methods whose handlers authenticate the caller themselves; the edge asks them for no bearer token.
+    self_authenticated_grpc: tuple[str, ...] = ()
     http_routers: Callable[[Runtime], list[APIRouter]] = lambda rt: []
     consumers: Callable[[Runtime], list[ConsumerSpec]] = lambda rt: []
     publishes: tuple[str, ...] = ()  # event domains, one JetStream stream each
@@ -154,6 +156,7 @@ class ServiceProcess:
 
         server, health = grpc_server.create_server(
             service=d.name, verifier=rt.verifier, default_deadline_s=s.grpc_default_deadline_s, register=register,
+            self_authenticated=d.self_authenticated_grpc,
         )
         try:
             server.add_insecure_port(f"{s.bind_host}:{s.grpc_port}")
