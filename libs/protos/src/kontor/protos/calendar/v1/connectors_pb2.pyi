@@ -228,7 +228,7 @@ class StatusList(_message.Message):
     def __init__(self, items: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Connector(_message.Message):
-    __slots__ = ("id", "user_id", "server_id", "kind", "mailbox", "display_name", "enabled", "direction", "window_past_days", "window_future_days", "working_hours", "skip_statuses", "category_mappings", "conflict_policy", "deletion_policy", "needs_reauthorisation", "version", "created_by", "created_at", "updated_at")
+    __slots__ = ("id", "user_id", "server_id", "kind", "mailbox", "display_name", "enabled", "direction", "window_past_days", "window_future_days", "working_hours", "skip_statuses", "category_mappings", "conflict_policy", "deletion_policy", "needs_reauthorisation", "version", "created_by", "created_at", "updated_at", "delete_private_after_days")
     ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
     SERVER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -249,6 +249,7 @@ class Connector(_message.Message):
     CREATED_BY_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
+    DELETE_PRIVATE_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
     id: str
     user_id: str
     server_id: str
@@ -269,10 +270,11 @@ class Connector(_message.Message):
     created_by: str
     created_at: _timestamp_pb2.Timestamp
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., server_id: _Optional[str] = ..., kind: _Optional[str] = ..., mailbox: _Optional[str] = ..., display_name: _Optional[str] = ..., enabled: _Optional[bool] = ..., direction: _Optional[str] = ..., window_past_days: _Optional[int] = ..., window_future_days: _Optional[int] = ..., working_hours: _Optional[_Union[WorkingHours, _Mapping]] = ..., skip_statuses: _Optional[_Iterable[str]] = ..., category_mappings: _Optional[_Iterable[_Union[CategoryMapping, _Mapping]]] = ..., conflict_policy: _Optional[str] = ..., deletion_policy: _Optional[str] = ..., needs_reauthorisation: _Optional[bool] = ..., version: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    delete_private_after_days: int
+    def __init__(self, id: _Optional[str] = ..., user_id: _Optional[str] = ..., server_id: _Optional[str] = ..., kind: _Optional[str] = ..., mailbox: _Optional[str] = ..., display_name: _Optional[str] = ..., enabled: _Optional[bool] = ..., direction: _Optional[str] = ..., window_past_days: _Optional[int] = ..., window_future_days: _Optional[int] = ..., working_hours: _Optional[_Union[WorkingHours, _Mapping]] = ..., skip_statuses: _Optional[_Iterable[str]] = ..., category_mappings: _Optional[_Iterable[_Union[CategoryMapping, _Mapping]]] = ..., conflict_policy: _Optional[str] = ..., deletion_policy: _Optional[str] = ..., needs_reauthorisation: _Optional[bool] = ..., version: _Optional[int] = ..., created_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_private_after_days: _Optional[int] = ...) -> None: ...
 
 class ConnectorFields(_message.Message):
-    __slots__ = ("enabled", "mailbox", "display_name", "direction", "window_past_days", "window_future_days", "working_hours", "clear_working_hours", "skip_statuses", "category_mappings", "conflict_policy", "deletion_policy")
+    __slots__ = ("enabled", "mailbox", "display_name", "direction", "window_past_days", "window_future_days", "working_hours", "clear_working_hours", "skip_statuses", "category_mappings", "conflict_policy", "deletion_policy", "delete_private_after_days")
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     MAILBOX_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -285,6 +287,7 @@ class ConnectorFields(_message.Message):
     CATEGORY_MAPPINGS_FIELD_NUMBER: _ClassVar[int]
     CONFLICT_POLICY_FIELD_NUMBER: _ClassVar[int]
     DELETION_POLICY_FIELD_NUMBER: _ClassVar[int]
+    DELETE_PRIVATE_AFTER_DAYS_FIELD_NUMBER: _ClassVar[int]
     enabled: bool
     mailbox: str
     display_name: str
@@ -297,7 +300,8 @@ class ConnectorFields(_message.Message):
     category_mappings: CategoryMappingList
     conflict_policy: str
     deletion_policy: str
-    def __init__(self, enabled: _Optional[bool] = ..., mailbox: _Optional[str] = ..., display_name: _Optional[str] = ..., direction: _Optional[str] = ..., window_past_days: _Optional[int] = ..., window_future_days: _Optional[int] = ..., working_hours: _Optional[_Union[WorkingHours, _Mapping]] = ..., clear_working_hours: _Optional[bool] = ..., skip_statuses: _Optional[_Union[StatusList, _Mapping]] = ..., category_mappings: _Optional[_Union[CategoryMappingList, _Mapping]] = ..., conflict_policy: _Optional[str] = ..., deletion_policy: _Optional[str] = ...) -> None: ...
+    delete_private_after_days: int
+    def __init__(self, enabled: _Optional[bool] = ..., mailbox: _Optional[str] = ..., display_name: _Optional[str] = ..., direction: _Optional[str] = ..., window_past_days: _Optional[int] = ..., window_future_days: _Optional[int] = ..., working_hours: _Optional[_Union[WorkingHours, _Mapping]] = ..., clear_working_hours: _Optional[bool] = ..., skip_statuses: _Optional[_Union[StatusList, _Mapping]] = ..., category_mappings: _Optional[_Union[CategoryMappingList, _Mapping]] = ..., conflict_policy: _Optional[str] = ..., deletion_policy: _Optional[str] = ..., delete_private_after_days: _Optional[int] = ...) -> None: ...
 
 class CreateConnectorRequest(_message.Message):
     __slots__ = ("user_id", "server_id", "kind", "fields")

@@ -124,6 +124,28 @@ class RequestResyncRequest(_message.Message):
     connector_id: str
     def __init__(self, connector_id: _Optional[str] = ...) -> None: ...
 
+class RunSyncNowRequest(_message.Message):
+    __slots__ = ("connector_id",)
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    connector_id: str
+    def __init__(self, connector_id: _Optional[str] = ...) -> None: ...
+
+class PushAppointmentRequest(_message.Message):
+    __slots__ = ("appointment_id", "connector_id")
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    appointment_id: str
+    connector_id: str
+    def __init__(self, appointment_id: _Optional[str] = ..., connector_id: _Optional[str] = ...) -> None: ...
+
+class PushAppointmentResponse(_message.Message):
+    __slots__ = ("appointment_id", "connector_ids")
+    APPOINTMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CONNECTOR_IDS_FIELD_NUMBER: _ClassVar[int]
+    appointment_id: str
+    connector_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, appointment_id: _Optional[str] = ..., connector_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class ResumeSyncRequest(_message.Message):
     __slots__ = ("connector_id", "accept_deletions")
     CONNECTOR_ID_FIELD_NUMBER: _ClassVar[int]

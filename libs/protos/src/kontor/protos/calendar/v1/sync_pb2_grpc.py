@@ -59,6 +59,16 @@ class SyncServiceStub:
                 request_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.ResumeSyncRequest.SerializeToString,
                 response_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.FromString,
                 _registered_method=True)
+        self.RunSyncNow = channel.unary_unary(
+                '/kontor.calendar.v1.SyncService/RunSyncNow',
+                request_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.RunSyncNowRequest.SerializeToString,
+                response_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.FromString,
+                _registered_method=True)
+        self.PushAppointment = channel.unary_unary(
+                '/kontor.calendar.v1.SyncService/PushAppointment',
+                request_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentRequest.SerializeToString,
+                response_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentResponse.FromString,
+                _registered_method=True)
 
 
 class SyncServiceServicer:
@@ -95,6 +105,25 @@ class SyncServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RunSyncNow(self, request, context):
+        """Queue a run now ("update" right). Answers the current health at once; a run already in progress is
+        not an error (the queued run follows it). A throttled mailbox runs when the groupware's Retry-After
+        has passed, never earlier.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PushAppointment(self, request, context):
+        """Queue a push of one appointment by hand ("connector" / "update" right; the appointment's owner or an
+        org manager): it goes to the groupware even outside working hours and the window. The "don't sync"
+        flag and the connector's skipped statuses still hold (INVALID_ARGUMENT naming the field). Another
+        tenant's appointment is NOT_FOUND. Runs of those mailboxes are queued at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SyncServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -122,6 +151,16 @@ def add_SyncServiceServicer_to_server(servicer, server):
                     servicer.ResumeSync,
                     request_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.ResumeSyncRequest.FromString,
                     response_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.SerializeToString,
+            ),
+            'RunSyncNow': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunSyncNow,
+                    request_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.RunSyncNowRequest.FromString,
+                    response_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.SerializeToString,
+            ),
+            'PushAppointment': grpc.unary_unary_rpc_method_handler(
+                    servicer.PushAppointment,
+                    request_deserializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentRequest.FromString,
+                    response_serializer=kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -259,6 +298,60 @@ class SyncService:
             '/kontor.calendar.v1.SyncService/ResumeSync',
             kontor_dot_calendar_dot_v1_dot_sync__pb2.ResumeSyncRequest.SerializeToString,
             kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunSyncNow(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.calendar.v1.SyncService/RunSyncNow',
+            kontor_dot_calendar_dot_v1_dot_sync__pb2.RunSyncNowRequest.SerializeToString,
+            kontor_dot_calendar_dot_v1_dot_sync__pb2.SyncHealth.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PushAppointment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kontor.calendar.v1.SyncService/PushAppointment',
+            kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentRequest.SerializeToString,
+            kontor_dot_calendar_dot_v1_dot_sync__pb2.PushAppointmentResponse.FromString,
             options,
             channel_credentials,
             insecure,
