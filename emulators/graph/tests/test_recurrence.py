@@ -64,6 +64,7 @@ def test_delta_tracks_series_changes(graph):
     first = graph.get("/calendarView/delta", params=window, headers={"Prefer": "odata.maxpagesize=50"}).json()
     assert [e["type"] for e in first["value"]] == ["occurrence"] * 3
     occ = first["value"]
+    assert len({e["iCalUId"] for e in occ}) == 3 and {e["uid"] for e in occ} == {master["uid"]}
     graph.delete(f"/events/{occ[2]['id']}")
     graph.patch(f"/events/{occ[0]['id']}", json={"subject": "exception"})
     nxt = graph.get(first["@odata.deltaLink"], headers={"Prefer": "odata.maxpagesize=50"}).json()["value"]
@@ -71,6 +72,24 @@ def test_delta_tracks_series_changes(graph):
     changed = {e["id"]: e for e in nxt if "@removed" not in e}
     assert removed == [occ[2]["id"]]
     assert changed[occ[0]["id"]]["type"] == "exception"
+
+
+def test_each_occurrence_has_its_own_ical_uid_and_the_series_shares_uid(graph):
+    master = _series(graph, {"type": "daily", "interval": 1}, {"type": "numbered", "startDate": "2025-03-24", "numberOfOccurrences": 3})
+    occ = _instances(graph, master["id"], "2025-03-24T00:00:00Z", "2025-03-27T00:00:00Z")
+    changed = graph.patch(f"/events/{occ[1]['id']}", json={"subject": "exception"}).json()
+    after = _instances(graph, master["id"], "2025-03-24T00:00:00Z", "2025-03-27T00:00:00Z")
+    assert [o["type"] for o in after] == ["occurrence", "exception", "occurrence"]
+    uids = [o["iCalUId"] for o in after]
+    assert len(set(uids)) == 3 and master["iCalUId"] not in uids  # one per instance, none the master's
+    assert changed["iCalUId"] == uids[1] == occ[1]["iCalUId"]  # an exception keeps its occurrence's
+    assert {o["uid"] for o in after} == {master["uid"]} == {master["iCalUId"]}  # uid: the whole series
+    # Exchange's global object id: the instance date (2025-03-25 = 07E9 03 19) in bytes 16-19, zero for the series.
+    assert master["iCalUId"][32:40] == "00000000" and uids[1][32:40] == "07E90319"
+    assert uids[1][:32] == master["iCalUId"][:32] and uids[1][40:] == master["iCalUId"][40:]
+    found = graph.get("/calendarView", params={"startDateTime": "2025-03-24T00:00:00Z", "endDateTime": "2025-03-27T00:00:00Z",
+                                               "$filter": f"iCalUId eq '{uids[2]}'"}).json()["value"]
+    assert [e["id"] for e in found] == [after[2]["id"]]
 
 
 @pytest.mark.parametrize("pattern, rng, expected", [

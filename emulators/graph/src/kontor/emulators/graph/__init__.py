@@ -2,7 +2,9 @@
 
 It stands in for ``login.microsoftonline.com`` and ``graph.microsoft.com`` in
 Kontor's dev stack and tests: an HTTPS server with its own CA (``trustme``),
-the token / OpenID discovery endpoints msal uses for client credentials, the
+the token / OpenID discovery endpoints msal uses for client credentials (a
+secret, or a client assertion signed with a certificate registered on the app:
+certificates.py), the
 Graph v1.0 calendar API (events, calendarView, delta, instances, extended
 properties), per-mailbox throttling, and a control API under ``/_control`` that
 plays the Outlook user.

@@ -22,10 +22,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ca-path", help="where to write the CA certificate (PEM)")
-    parser.add_argument("--seed", help="JSON file with tenants, apps, mailboxes and events")
+    parser.add_argument("--seed", help="JSON file with tenants, apps (secret, certificates: [PEM]), mailboxes and events")
+    parser.add_argument("--receiver-ca-path", help="CA bundle (PEM) that change-notification receivers' HTTPS "
+                        "certificates are verified against (default: the system's; http only to loopback hosts)")
     args = parser.parse_args(argv)
 
-    emulator = GraphEmulator(host=args.host, port=args.port, ca_path=args.ca_path).start()
+    emulator = GraphEmulator(host=args.host, port=args.port, ca_path=args.ca_path,
+                             receiver_ca_path=args.receiver_ca_path).start()
     seeded = None
     if args.seed:
         with open(args.seed, encoding="utf-8") as fh:

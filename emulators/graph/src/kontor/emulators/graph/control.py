@@ -7,14 +7,21 @@ Outlook: new change keys, delta entries, no throttling).
 =================================================  =====================================================
 ``POST /_control/reset``                           forget everything
 ``POST /_control/tenants``                         ``{domain, id?, displayName?}``
-``POST /_control/tenants/{tid}/apps``              ``{displayName, clientId?, secret?, roles?}``
+``POST /_control/tenants/{tid}/apps``              ``{displayName, clientId?, secret?, roles?, certificates?: [PEM]}``
 ``PATCH /_control/apps/{clientId}``                ``{secret?, disabled?, roles?, revokeTokens?}``
+``GET/POST /_control/apps/{clientId}/certificates`` the app's certificate credentials / ``{certificate: PEM,
+                                                   keyId?}`` registers one (answers its keyCredential)
+``DELETE …/certificates/{keyId or thumbprint}``    remove one (a rotated or revoked certificate)
 ``POST /_control/tenants/{tid}/mailboxes``         ``{userPrincipalName, displayName?, id?, kind?, place?}``
 ``POST /_control/mailboxes/{mb}/events``           Graph event JSON (+ ``iCalUId``, ``organizer``)
 ``PATCH /_control/mailboxes/{mb}/events/{id}``     Graph event JSON: move, make private, change an occurrence
 ``DELETE /_control/mailboxes/{mb}/events/{id}``    delete (an occurrence id cancels that occurrence)
 ``POST …/events/{id}/cancel``                      Outlook "cancel meeting"
-``PUT …/events/{id}/attendees/{address}``          ``{response}``: an attendee answered
+``PUT …/events/{id}/attendees/{address}``          ``{response}``: an attendee answered (on the organizer's
+                                                   item; the attendee's hosted copy follows)
+``POST …/events/{id}/respond``                     ``{response: accepted|declined|tentativelyAccepted,
+                                                   sendResponse?}``: the mailbox's user answers their copy in
+                                                   Outlook (as Graph's accept/decline/tentativelyAccept)
 ``GET /_control/mailboxes/{mb}/events``            every stored event, as Graph renders it
 ``POST /_control/mailboxes/{mb}/delta/expire``     ``{token?, code?}``: next use answers 410
 ``PUT /_control/mailboxes/{mb}/throttle``          ``{maxConcurrent?, budget?, windowSeconds?, retryAfter?,
@@ -22,6 +29,11 @@ Outlook: new change keys, delta entries, no throttling).
 ``PATCH /_control/mailboxes/{mb}``                 ``{outsideWindowRemovals?}``
 ``GET /_control/mailboxes/{mb}/stats``             requests served / throttled for the mailbox
 ``GET /_control/mailboxes/{mb}/sent``              meeting requests / updates / cancellations "sent"
+``GET /_control/subscriptions``                    every change-notification subscription (subscriptions.py)
+``POST /_control/subscriptions/{id}/expire``       the subscription runs out now
+``POST /_control/subscriptions/{id}/lifecycle``    ``{event}``: send a lifecycle notification
+``GET/PUT /_control/notifications``                delivery attempts / ``{retryDelaysSeconds?, maxAgeSeconds?,
+                                                   validationTimeoutSeconds?}``
 =================================================  =====================================================
 """
 
@@ -34,9 +46,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from kontor.emulators.graph.certificates import load_certificate
 from kontor.emulators.graph.errors import GraphError
 from kontor.emulators.graph.store import Instance, Store, render_event
 from kontor.emulators.graph.throttle import Throttle
+
+
+_ACTION_OF_RESPONSE = {"accepted": "accept", "declined": "decline", "tentativelyAccepted": "tentativelyAccept"}
 
 
 def _err(status: int, message: str) -> Response:
@@ -55,12 +71,15 @@ class Control:
             r("/_control/tenants", self.add_tenant, methods=["POST"]),
             r("/_control/tenants/{tid}/apps", self.add_app, methods=["POST"]),
             r("/_control/apps/{client_id}", self.patch_app, methods=["PATCH"]),
+            r("/_control/apps/{client_id}/certificates", self.app_certificates, methods=["GET", "POST"]),
+            r("/_control/apps/{client_id}/certificates/{ref}", self.remove_certificate, methods=["DELETE"]),
             r("/_control/tenants/{tid}/mailboxes", self.add_mailbox, methods=["POST"]),
             r("/_control/mailboxes/{mb}", self.patch_mailbox, methods=["PATCH"]),
             r("/_control/mailboxes/{mb}/events", self.events, methods=["GET", "POST"]),
             r("/_control/mailboxes/{mb}/events/{id}", self.event, methods=["GET", "PATCH", "DELETE"]),
             r("/_control/mailboxes/{mb}/events/{id}/cancel", self.cancel, methods=["POST"]),
             r("/_control/mailboxes/{mb}/events/{id}/attendees/{address}", self.attendee, methods=["PUT"]),
+            r("/_control/mailboxes/{mb}/events/{id}/respond", self.respond, methods=["POST"]),
             r("/_control/mailboxes/{mb}/delta/expire", self.expire, methods=["POST"]),
             r("/_control/mailboxes/{mb}/throttle", self.set_throttle, methods=["PUT"]),
             r("/_control/mailboxes/{mb}/stats", self.stats, methods=["GET"]),
@@ -96,11 +115,44 @@ class Control:
         b = await self._body(request)
 
         def go():
+            try:
+                certificates = [load_certificate(pem) for pem in b.get("certificates") or []]
+            except ValueError as exc:
+                return _err(400, f"certificates: {exc}")
             a = self.store.add_app(request.path_params["tid"], display_name=b.get("displayName", "Kontor"),
                                    client_id=b.get("clientId"), secret=b.get("secret"), roles=b.get("roles"))
+            a.certificates.extend(certificates)
             return JSONResponse({"tenantId": a.tenant_id, "clientId": a.client_id, "secret": a.secret,
-                                 "displayName": a.display_name, "roles": a.roles}, status_code=201)
+                                 "displayName": a.display_name, "roles": a.roles,
+                                 "keyCredentials": [c.render() for c in certificates]}, status_code=201)
         return await self._run(go)
+
+    async def app_certificates(self, request: Request) -> Response:
+        b = await self._body(request) if request.method == "POST" else {}
+        with self.store.lock:
+            app = self.store.apps.get(request.path_params["client_id"])
+            if app is None:
+                return _err(404, "unknown app")
+            if request.method == "GET":
+                return JSONResponse({"value": [c.render() for c in app.certificates]})
+            try:
+                cert = load_certificate(b.get("certificate"), key_id=b.get("keyId"))
+            except ValueError as exc:
+                return _err(400, str(exc))
+            app.certificates.append(cert)
+            return JSONResponse(cert.render(), status_code=201)
+
+    async def remove_certificate(self, request: Request) -> Response:
+        ref = request.path_params["ref"]
+        with self.store.lock:
+            app = self.store.apps.get(request.path_params["client_id"])
+            if app is None:
+                return _err(404, "unknown app")
+            kept = [c for c in app.certificates if ref != c.key_id and ref.upper() != c.thumbprint]
+            if len(kept) == len(app.certificates):
+                return _err(404, "unknown certificate")
+            app.certificates[:] = kept
+        return Response(status_code=204)
 
     async def patch_app(self, request: Request) -> Response:
         b = await self._body(request)
@@ -179,6 +231,18 @@ class Control:
         def go():
             mb = self.store.mailbox(request.path_params["mb"])
             self.store.set_attendee_response(mb, request.path_params["id"], request.path_params["address"], b.get("response", "accepted"))
+            return Response(status_code=204)
+        return await self._run(go)
+
+    async def respond(self, request: Request) -> Response:
+        b = await self._body(request)
+        action = _ACTION_OF_RESPONSE.get(str(b.get("response", "")))
+
+        def go():
+            if action is None:
+                return _err(400, "response: use accepted, declined or tentativelyAccepted")
+            mb = self.store.mailbox(request.path_params["mb"])
+            self.store.respond(mb, request.path_params["id"], action, send_response=bool(b.get("sendResponse", True)))
             return Response(status_code=204)
         return await self._run(go)
 

@@ -46,12 +46,19 @@ from starlette.responses import JSONResponse, Response
 from kontor.emulators.graph.errors import GraphError, graph_error_response
 from kontor.emulators.graph.identity import Identity
 from kontor.emulators.graph.places import Places
-from kontor.emulators.graph.store import DeltaRound, Instance, Mailbox, Store, check_if_match, normalise_ext_id, render_event
+from kontor.emulators.graph.store import (
+    DeltaRound, Instance, Mailbox, Store, check_if_match, instance_ical_uid, normalise_ext_id, render_event,
+)
 from kontor.emulators.graph.throttle import Throttle
 from kontor.emulators.graph.timezones import parse_prefer, parse_query_instant, zone
 
 READ_ROLES = {"Calendars.Read", "Calendars.ReadBasic", "Calendars.ReadWrite"}
 WRITE_ROLES = {"Calendars.ReadWrite"}
+MAILBOX_SETTINGS_ROLES = {"MailboxSettings.Read", "MailboxSettings.ReadWrite"}
+DIRECTORY_ROLES = {"User.Read.All", "User.ReadBasic.All", "Directory.Read.All"}
+# mailboxSettings.userPurpose (https://learn.microsoft.com/graph/api/resources/mailboxsettings): how Graph tells an
+# equipment mailbox from a user's; /places knows rooms and workspaces only.
+USER_PURPOSE = {"user": "user", "room": "room", "equipment": "equipment", "shared": "shared"}
 DEFAULT_PAGE = 10
 MAX_PAGE = 1000
 
@@ -61,6 +68,8 @@ _ROUTES = [
     ("calendar", re.compile(r"^calendar$", re.I)),
     ("events", re.compile(rf"^{_EVENTS}$", re.I)),
     ("instances", re.compile(rf"^{_EVENTS}/(?P<id>[^/]+)/instances$", re.I)),
+    ("respond", re.compile(rf"^{_EVENTS}/(?P<id>[^/]+)/(?P<action>accept|decline|tentativelyAccept)$", re.I)),
+    ("mailboxsettings", re.compile(r"^mailboxSettings$", re.I)),
     ("event", re.compile(rf"^{_EVENTS}/(?P<id>[^/]+)$", re.I)),
     ("delta", re.compile(r"^(?:calendar/)?calendarview/(?:delta|microsoft\.graph\.delta(?:\(\))?)$", re.I)),
     ("view", re.compile(r"^(?:calendar/)?calendarview$", re.I)),
@@ -84,6 +93,26 @@ class Graph:
 
     async def user_route(self, request: Request) -> Response:
         return await self._guarded(request, mailbox_ref=request.path_params["user"])
+
+    async def users_route(self, request: Request) -> Response:
+        """``GET /users``: the tenant's directory (https://learn.microsoft.com/graph/api/user-list); resource
+        mailboxes are users too. ``User.Read.All`` (or Directory.Read.All)."""
+        request_id = str(uuid.uuid4())
+        try:
+            app, _claims = self.identity.verify(request.headers.get("authorization"))
+            if not DIRECTORY_ROLES & set(app.roles):
+                raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+            with self.store.lock:
+                users = sorted((m for m in self.store.mailboxes.values() if m.tenant_id == app.tenant_id),
+                               key=lambda m: m.upn)
+            items = [{"id": m.id, "displayName": m.display_name, "userPrincipalName": m.upn, "mail": m.upn}
+                     for m in users]
+            response = self._page(request, items, context="users")
+        except GraphError as exc:
+            return graph_error_response(exc.status, exc.code, exc.message, request_id=request_id,
+                                        client_request_id=request.headers.get("client-request-id"))
+        response.headers["request-id"] = request_id
+        return response
 
     async def places_route(self, request: Request) -> Response:
         return await self._guarded(request, mailbox_ref=None)
@@ -119,6 +148,8 @@ class Graph:
                 method = request.method
                 write = method in ("POST", "PATCH", "DELETE") and name != "schedule"
                 needed = WRITE_ROLES if write else READ_ROLES
+                if name == "mailboxsettings":
+                    needed = MAILBOX_SETTINGS_ROLES
                 if not needed & set(app.roles):
                     raise GraphError(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
                 handler = getattr(self, f"_{name}_{method.lower()}", None)
@@ -194,7 +225,7 @@ class Graph:
             return [i for i in instances if (i.source.ext.get(prop) or "").lower() == value.lower()]
         m = re.fullmatch(r"\s*iCalUId\s+eq\s+'([^']*)'\s*", flt, re.I)
         if m:
-            return [i for i in instances if i.source.ical_uid == m.group(1)]
+            return [i for i in instances if instance_ical_uid(i) == m.group(1)]
         raise GraphError(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more invalid nodes.")
 
     def _page(self, request: Request, items: list, *, context: str, render=None) -> Response:
@@ -242,6 +273,21 @@ class Graph:
     async def _user_get(self, request: Request, mb: Mailbox) -> Response:
         return JSONResponse({"@odata.context": f"{self._base()}/v1.0/$metadata#users/$entity", "id": mb.id,
                              "userPrincipalName": mb.upn, "displayName": mb.display_name, "mail": mb.upn})
+
+    async def _mailboxsettings_get(self, request: Request, mb: Mailbox) -> Response:
+        return JSONResponse({"@odata.context": f"{self._base()}/v1.0/$metadata#users('{mb.id}')/mailboxSettings",
+                             "timeZone": "UTC", "dateFormat": "dd.MM.yyyy", "timeFormat": "HH:mm",
+                             "userPurpose": USER_PURPOSE.get(mb.kind, "others"),
+                             "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly"})
+
+    async def _respond_post(self, request: Request, mb: Mailbox, id: str, action: str) -> Response:
+        """accept / decline / tentativelyAccept: 202 Accepted, no body (https://learn.microsoft.com/graph/api/event-accept)."""
+        body = await self._json(request)
+        send = body.get("sendResponse", True)
+        if not isinstance(send, bool):
+            raise GraphError(400, "RequestBodyRead", "Cannot convert the literal to the expected type 'Edm.Boolean'.")
+        self.store.respond(mb, id, action, send_response=send)
+        return Response(status_code=202)
 
     async def _calendar_get(self, request: Request, mb: Mailbox) -> Response:
         return JSONResponse({"@odata.context": f"{self._base()}/v1.0/$metadata#users('{mb.id}')/calendar/$entity",

@@ -16,6 +16,10 @@
   7000215 invalid secret (401 invalid_client), 700016 unknown app
   (400 unauthorized_client), 90002 unknown tenant, 1002012 a scope without
   ``/.default``, 7000112 a disabled app.
+* The same endpoint with ``client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer``
+  and ``client_assertion`` instead of a secret: a JWT signed with the private key of a certificate
+  registered on the app (certificate credentials; checks and AADSTS codes in certificates.py).
+  Tokens got that way carry ``appidacr`` 2 instead of 1.
 * ``GET /common/discovery/instance``: instance discovery. msal asks
   login.microsoftonline.com for any authority host it does not know, so a
   client of this emulator passes ``instance_discovery=False`` (documented on
@@ -39,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from kontor.emulators.graph.certificates import ASSERTION_TYPE, AssertionRejected, verify_client_assertion
 from kontor.emulators.graph.errors import GraphError, aad_error_response
 from kontor.emulators.graph.store import App, Store
 
@@ -126,10 +131,24 @@ class Identity:
         app = self.store.apps.get(str(client_id))
         if app is None or app.tenant_id != tenant.id:
             return aad_error_response(400, "unauthorized_client", 700016, f"Application with identifier '{client_id}' was not found in the directory '{tenant.display_name}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.")
-        if not secret:
+        assertion, assertion_type = form.get("client_assertion"), form.get("client_assertion_type")
+        if assertion or assertion_type:  # certificate credential (certificates.py)
+            if assertion_type != ASSERTION_TYPE:
+                return aad_error_response(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion_type'.")
+            if not assertion:
+                return aad_error_response(400, "invalid_request", 900144, "The request body must contain the following parameter: 'client_assertion'.")
+            try:
+                verify_client_assertion(str(assertion), client_id=app.client_id, certificates=list(app.certificates),
+                                        audiences=self._token_endpoints(tenant), now=time.time())
+            except AssertionRejected as exc:
+                return aad_error_response(*exc.args)
+            authenticated_by = "2"  # appidacr: 2 = certificate, 1 = secret
+        elif not secret:
             return aad_error_response(401, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
-        if secret != app.secret:
+        elif secret != app.secret:
             return aad_error_response(401, "invalid_client", 7000215, f"Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{app.client_id}'.")
+        else:
+            authenticated_by = "1"
         if app.disabled:
             return aad_error_response(400, "unauthorized_client", 7000112, f"Application '{app.client_id}'({app.display_name}) is disabled.")
         scopes = str(form.get("scope") or "").split()
@@ -137,18 +156,23 @@ class Identity:
         if not resource:
             return aad_error_response(400, "invalid_scope", 1002012, f"The provided value for scope {' '.join(scopes)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).")
         return JSONResponse({"token_type": "Bearer", "expires_in": TOKEN_LIFETIME, "ext_expires_in": TOKEN_LIFETIME,
-                             "access_token": self.issue(app)})
+                             "access_token": self.issue(app, appidacr=authenticated_by)})
+
+    def _token_endpoints(self, tenant) -> set[str]:
+        """The ``aud`` values a client assertion may carry: this tenant's token endpoint, by id or domain."""
+        base = self._base()
+        return {f"{base}/{ref}/oauth2/v2.0/token" for ref in (tenant.id, tenant.domain)}
 
     # ---- tokens ----------------------------------------------------------------------------
 
-    def issue(self, app: App, *, lifetime: int = TOKEN_LIFETIME) -> str:
+    def issue(self, app: App, *, lifetime: int = TOKEN_LIFETIME, appidacr: str = "1") -> str:
         now = int(time.time())
         claims = {
             "aud": GRAPH_AUDIENCES[0],
             "iss": f"https://sts.windows.net/{app.tenant_id}/",
             "iat": now, "nbf": now, "exp": now + lifetime,
             "app_displayname": app.display_name,
-            "appid": app.client_id, "appidacr": "1", "idp": f"https://sts.windows.net/{app.tenant_id}/",
+            "appid": app.client_id, "appidacr": appidacr, "idp": f"https://sts.windows.net/{app.tenant_id}/",
             "idtyp": "app", "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, app.client_id)),
             "roles": list(app.roles), "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, app.client_id)),
             "tid": app.tenant_id, "ver": "1.0", "uti": uuid.uuid4().hex[:22],

@@ -27,17 +27,21 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kontor.emulators.graph.certificates import load_certificate
 from kontor.emulators.graph.control import Control
 from kontor.emulators.graph.graph import Graph
 from kontor.emulators.graph.identity import Identity
 from kontor.emulators.graph.store import Store
+from kontor.emulators.graph.subscriptions import Subscriptions
 from kontor.emulators.graph.throttle import Throttle
 
 ALL = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
-def build_app(store: Store, identity: Identity, throttle: Throttle, base_url_fn) -> Starlette:
+def build_app(store: Store, identity: Identity, throttle: Throttle, base_url_fn,
+              subscriptions: Subscriptions | None = None) -> Starlette:
     graph = Graph(store, identity, throttle, base_url_fn)
+    subscriptions = subscriptions or Subscriptions(store, identity, base_url_fn)
     control = Control(store, throttle)
 
     async def health(_request):
@@ -46,21 +50,28 @@ def build_app(store: Store, identity: Identity, throttle: Throttle, base_url_fn)
     routes = [
         Route("/_control/health", health),
         *control.routes(),
+        *subscriptions.control_routes(),
         Route("/common/discovery/instance", identity.instance_discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", identity.openid_configuration),
         Route("/{tenant}/discovery/v2.0/keys", identity.keys),
         Route("/{tenant}/oauth2/v2.0/token", identity.token, methods=["POST"]),
         Route("/v1.0/me", graph.me, methods=ALL),
         Route("/v1.0/me/{rest:path}", graph.me, methods=ALL),
+        Route("/v1.0/users", graph.users_route, methods=["GET"]),
         Route("/v1.0/users/{user}", graph.user_route, methods=ALL),
         Route("/v1.0/users/{user}/{rest:path}", graph.user_route, methods=ALL),
         Route("/v1.0/places/{rest:path}", graph.places_route, methods=["GET"]),
+        Route("/v1.0/subscriptions", subscriptions.collection, methods=ALL),
+        Route("/v1.0/subscriptions/{sid}", subscriptions.item, methods=ALL),
+        Route("/v1.0/subscriptions/{sid}/reauthorize", subscriptions.reauthorize, methods=ALL),
     ]
     return Starlette(routes=routes)
 
 
 def seed(store: Store, data: dict) -> dict:
     """Load tenants, apps, mailboxes and events from a dict (the ``--seed`` file); returns ids.
+
+    An app may list ``certificates``: PEM public certificates registered as its certificate credentials.
 
     Ids may be fixed (tenant ``id``, app ``clientId``, mailbox ``id``, event ``id`` and ``iCalUId``), so an
     emulator restarted with the same file is the same directory and calendar to a client that synced it."""
@@ -71,7 +82,10 @@ def seed(store: Store, data: dict) -> dict:
         for a in t.get("apps", []):
             app = store.add_app(tenant.id, display_name=a.get("displayName", "Kontor"), client_id=a.get("clientId"),
                                 secret=a.get("secret"), roles=a.get("roles"))
-            entry["apps"].append({"clientId": app.client_id, "secret": app.secret})
+            # certificate credentials: public certificates (PEM) whose private keys sign client assertions
+            app.certificates.extend(load_certificate(pem) for pem in a.get("certificates", []))
+            entry["apps"].append({"clientId": app.client_id, "secret": app.secret,
+                                  "certificates": [c.thumbprint for c in app.certificates]})
         for m in t.get("mailboxes", []):
             mb = store.add_mailbox(tenant.id, upn=m["userPrincipalName"], display_name=m.get("displayName"),
                                    mailbox_id=m.get("id"), kind=m.get("kind", "user"), place=m.get("place"))
@@ -87,7 +101,8 @@ def seed(store: Store, data: dict) -> dict:
 class GraphEmulator:
     """Start/stop the emulator; ``base_url`` and ``ca_path`` are valid after ``start()``."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, ca_path: str | Path | None = None) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, ca_path: str | Path | None = None,
+                 receiver_ca_path: str | None = None) -> None:
         self.host = host
         self.port = port
         self._workdir = tempfile.TemporaryDirectory(prefix="kontor-graph-")
@@ -95,6 +110,10 @@ class GraphEmulator:
         self.store = Store()
         self.throttle = Throttle()
         self.identity = Identity(self.store, lambda: self.base_url)
+        # Change notifications: receivers' HTTPS is verified against receiver_ca_path (default: the system's
+        # trust store); plain http only to loopback hosts (subscriptions.py).
+        self.subscriptions = Subscriptions(self.store, self.identity, lambda: self.base_url,
+                                           receiver_ca_path=receiver_ca_path)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
@@ -123,14 +142,17 @@ class GraphEmulator:
         leaf.private_key_pem.write_to_path(str(key_file))
 
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that name TCP, and with
+        # Nagle on every response written in two parts waits ~40 ms for the client's delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self.base_url = f"https://{shown}:{self.port}"
 
-        app = build_app(self.store, self.identity, self.throttle, lambda: self.base_url)
+        app = build_app(self.store, self.identity, self.throttle, lambda: self.base_url, self.subscriptions)
+        self.subscriptions.start()
         config = uvicorn.Config(app, ssl_certfile=str(cert_file), ssl_keyfile=str(key_file), log_level="warning",
                                 lifespan="off", access_log=False, timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
@@ -144,6 +166,7 @@ class GraphEmulator:
         return self
 
     def stop(self) -> None:
+        self.subscriptions.stop()
         if self._server is not None:
             self._server.should_exit = True
             self._server.force_exit = True  # don't wait for clients' idle keep-alive connections

@@ -5,7 +5,9 @@ the way the Graph reference says:
 
 * events: https://learn.microsoft.com/graph/api/resources/event — ``id``,
   ``changeKey`` (new on every save, and the ``@odata.etag`` ``W/"<changeKey>"``),
-  ``iCalUId`` (the same in every mailbox that holds the meeting),
+  ``iCalUId`` (the same in every mailbox that holds the meeting; each occurrence
+  and exception of a series has its own, with its date in it) and ``uid``
+  (the series' one, shared by the master, its occurrences and exceptions),
   ``type`` singleInstance / seriesMaster / occurrence / exception,
   ``seriesMasterId``, ``originalStart``, ``transactionId`` (a retried create
   with the same transactionId returns the event it already made, and it can't
@@ -29,7 +31,12 @@ the way the Graph reference says:
   {"reason": "deleted"}}`` for events deleted or moved out of the window — and,
   as documented, also for events *outside* the window that were added, changed
   or deleted since the last round. A token the emulator declares expired
-  answers 410 ``SyncStateNotFound``.
+  answers 410 ``SyncStateNotFound``. Every save and delete appends ``(seq, event id)`` to the mailbox's
+  change log; a token is a position in it (and the window's entry ids there), so a later round looks only
+  at the events changed since and costs what changed, not the calendar's size.
+
+Meetings travel between the mailboxes it hosts (attendee copies, answers, resource mailboxes that
+book themselves, equipment told apart by ``mailboxSettings.userPurpose``): see ``meetings.py``.
 
 Everything sits behind one lock, so the HTTP handlers (async) and tests calling
 the store directly (threads) see consistent state.
@@ -38,6 +45,7 @@ the store directly (threads) see consistent state.
 from __future__ import annotations
 
 import base64
+import bisect
 import copy
 import os
 import re
@@ -47,6 +55,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from kontor.emulators.graph import meetings
 from kontor.emulators.graph import recurrence as rec
 from kontor.emulators.graph.errors import GraphError
 from kontor.emulators.graph.timezones import (
@@ -87,6 +96,27 @@ def new_change_key() -> str:
 def new_ical_uid() -> str:
     # Exchange's global object id shape: a fixed prefix plus a per-meeting part.
     return "040000008200E00074C5B7101A82E00800000000" + uuid.uuid4().hex.upper() + "0000000000000000"
+
+
+def occurrence_ical_uid(series_uid: str, original_start: datetime, tz_name: str = "UTC") -> str:
+    """The iCalUId of one occurrence or exception: Graph gives each instance its own, while ``uid`` stays
+    the series'. Exchange's global object id carries the instance's original date in bytes 16–19 (year
+    high, year low, month, day; MS-OXOCAL PidLidGlobalObjectId), zero for the series itself."""
+    from kontor.emulators.graph.timezones import zone
+
+    day = original_start.astimezone(zone(tz_name)).date()
+    stamp = f"{day.year:04X}{day.month:02X}{day.day:02X}"
+    if len(series_uid) >= 40 and series_uid[:32].upper() == "040000008200E00074C5B7101A82E008":
+        return series_uid[:32] + stamp + series_uid[40:]
+    return f"{series_uid}-{stamp}"  # a foreign UID (given on create): still one per instance
+
+
+def instance_ical_uid(inst: Instance) -> str:
+    """The iCalUId Graph shows for a calendar entry (see ``occurrence_ical_uid``)."""
+    src = inst.source
+    if inst.original_start is not None and (inst.occurrence_of is not None or src.kind == "exception"):
+        return occurrence_ical_uid(src.ical_uid, inst.original_start, src.start_tz)
+    return src.ical_uid
 
 
 def occurrence_id(master_id: str, original_start: datetime) -> str:
@@ -136,6 +166,7 @@ class App:
     roles: list[str]
     disabled: bool = False
     token_generation: int = 0  # bumped to revoke every token issued so far
+    certificates: list = field(default_factory=list)  # certificates.AppCertificate: keyCredentials for assertions
 
 
 @dataclass
@@ -195,16 +226,35 @@ class Instance:
 
 @dataclass
 class DeltaState:
+    """What a delta token stands for: a position in the mailbox's change log (``seq``) and the window's
+    entries at that position, so the next round looks only at what changed after it."""
+
     window_start: datetime
     window_end: datetime
-    snapshot: dict[str, str]
+    members: set[str]  # ids of the calendarView entries in the window at ``seq``
+    series: dict[str, frozenset[str]]  # series master id -> its occurrences' ids among ``members``
     seq: int
     expired: str | None = None  # the error code to answer with once expired
 
 
+class DeltaPages:
+    """The pages of a round, rendered when served (as Graph streams them), under the store's lock."""
+
+    def __init__(self, entries: list, page_size: int, render, lock) -> None:
+        self._entries, self._size, self._render, self._lock = entries, page_size, render, lock
+
+    def __len__(self) -> int:
+        return max(1, -(-len(self._entries) // self._size))
+
+    def __getitem__(self, index: int) -> list[dict]:
+        with self._lock:
+            return [e if isinstance(e, dict) else self._render(e)
+                    for e in self._entries[index * self._size:(index + 1) * self._size]]
+
+
 @dataclass
 class DeltaRound:
-    pages: list[list[dict]]
+    pages: DeltaPages
     delta_token: str
     window_start: datetime
     window_end: datetime
@@ -222,6 +272,7 @@ class Mailbox:
     by_transaction: dict[str, str] = field(default_factory=dict)
     tombstones: dict[str, tuple[int, datetime, datetime]] = field(default_factory=dict)
     seq: int = 0
+    changes: list[tuple[int, str]] = field(default_factory=list)  # (seq, event id) of every save / delete
     delta_states: dict[str, DeltaState] = field(default_factory=dict)
     delta_rounds: dict[str, DeltaRound] = field(default_factory=dict)
     sent: list[dict] = field(default_factory=list)
@@ -235,6 +286,9 @@ class Mailbox:
 class Store:
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        # Told of every event change and of a reset (change notifications, subscriptions.py); they only
+        # queue work, since they run under the lock.
+        self.observers: list = []
         self.reset()
 
     def reset(self) -> None:
@@ -242,6 +296,8 @@ class Store:
             self.tenants: dict[str, Tenant] = {}
             self.apps: dict[str, App] = {}
             self.mailboxes: dict[str, Mailbox] = {}
+            for observer in self.observers:
+                observer.on_reset()
 
     # ---- directory -------------------------------------------------------------------------
 
@@ -275,7 +331,8 @@ class Store:
                 client_id=client_id or str(uuid.uuid4()),
                 secret=secret or secrets.token_urlsafe(30),
                 display_name=display_name,
-                roles=list(roles or ["Calendars.ReadWrite", "Place.Read.All", "User.Read.All", "Mail.Read"]),
+                roles=list(roles or ["Calendars.ReadWrite", "Place.Read.All", "User.Read.All", "Mail.Read",
+                                     "MailboxSettings.Read"]),
             )
             self.apps[app.client_id] = app
             return app
@@ -314,11 +371,18 @@ class Store:
 
     # ---- events: write -----------------------------------------------------------------------
 
+    def _changed(self, mb: Mailbox, change_type: str, ev: StoredEvent) -> None:
+        for observer in self.observers:
+            observer.on_change(mb, change_type, ev)
+
     def _touch(self, mb: Mailbox, ev: StoredEvent) -> None:
+        change_type = "created" if ev.seq == 0 else "updated"
         mb.seq += 1
         ev.seq = mb.seq
+        mb.changes.append((mb.seq, ev.id))
         ev.change_key = new_change_key()
         ev.modified = _now()
+        self._changed(mb, change_type, ev)
 
     def _apply(self, ev: StoredEvent, body: dict, *, creating: bool) -> dict[str, bool]:
         """Set writable properties from a Graph JSON body; return which groups changed."""
@@ -401,6 +465,7 @@ class Store:
                 mb.by_transaction[ev.transaction_id] = ev.id
             if ev.is_organizer and ev.props.get("attendees"):
                 self._send(mb, "meetingRequest", ev)
+                meetings.deliver(self, mb, ev, before=set())
             return ev, True
 
     def _send(self, mb: Mailbox, kind: str, ev: StoredEvent) -> None:
@@ -441,6 +506,7 @@ class Store:
                 ev = self._make_exception(mb, master, original)  # type: ignore[arg-type]
             if ev.kind in ("exception",) and "recurrence" in body and body["recurrence"]:
                 raise GraphError(400, "ErrorInvalidRequest", "An occurrence of a series cannot have a recurrence.")
+            before = meetings.attendee_addresses(ev)
             changed = self._apply(ev, body, creating=False)
             if ev.kind == "seriesMaster" and (changed["recurrence"] or changed["time"]):
                 if not ev.props.get("recurrence"):
@@ -451,6 +517,8 @@ class Store:
             self._touch(mb, ev)
             if ev.is_organizer and changed["notify"] and ev.props.get("attendees"):
                 self._send(mb, "meetingUpdate", ev)
+            if ev.is_organizer and (changed["notify"] or changed["recurrence"]) and (before or ev.props.get("attendees")):
+                meetings.deliver(self, mb, ev, before=before)
             return ev
 
     def _make_exception(self, mb: Mailbox, master: StoredEvent, original: datetime) -> StoredEvent:
@@ -480,6 +548,8 @@ class Store:
     def _tombstone(self, mb: Mailbox, ev: StoredEvent) -> None:
         mb.seq += 1
         mb.tombstones[ev.id] = (mb.seq, ev.start, ev.end)
+        mb.changes.append((mb.seq, ev.id))
+        self._changed(mb, "deleted", ev)
 
     def delete_event(self, mb: Mailbox, event_id: str, *, notify: bool = True) -> None:
         with self.lock:
@@ -502,6 +572,7 @@ class Store:
             self._tombstone(mb, ev)
             if notify and ev.is_organizer and ev.props.get("attendees"):
                 self._send(mb, "meetingCancellation", ev)
+                meetings.cancel_all(self, mb, ev)
 
     def cancel_event(self, mb: Mailbox, event_id: str) -> None:
         """Outlook's "cancel meeting": the organizer's copy goes, an attendee's copy shows isCancelled."""
@@ -528,8 +599,14 @@ class Store:
                 if att.get("emailAddress", {}).get("address", "").lower() == address.lower():
                     att["status"] = {"response": response, "time": format_utc(_now())}
                     self._touch(mb, target)
+                    meetings.set_organizer_view(self, mb, target, address, response)
                     return target
             raise GraphError(404, *NOT_FOUND)
+
+    def respond(self, mb: Mailbox, event_id: str, action: str, *, send_response: bool = True) -> None:
+        """An attendee accepts, declines or tentatively accepts (``meetings.respond``)."""
+        with self.lock:
+            meetings.respond(self, mb, event_id, action, send_response=send_response)
 
     # ---- events: read ------------------------------------------------------------------------
 
@@ -580,43 +657,70 @@ class Store:
         """A full round (no token): every instance in the window."""
         with self.lock:
             current = self.instances(mb, ws, we)
-            items = [render(i) for i in current]
-            return self._new_round(mb, ws, we, current, items, page_size)
+            series: dict[str, set[str]] = {}
+            for inst in current:
+                if inst.occurrence_of is not None:
+                    series.setdefault(inst.occurrence_of.id, set()).add(inst.id)
+            members = {i.id for i in current}
+            return self._new_round(mb, ws, we, members, {k: frozenset(v) for k, v in series.items()}, current,
+                                   page_size, render)
 
     def delta_continue(self, mb: Mailbox, token: str, page_size: int, render) -> DeltaRound:
-        """A round from a deltaLink: changes since that round's snapshot."""
+        """A round from a deltaLink: the entries of the events saved or deleted since the token's position in
+        the change log (``mb.changes``), so its cost follows the changes, not the calendar's size."""
         with self.lock:
             state = mb.delta_states.get(token)
             if state is None or state.expired:
                 code = state.expired if state else "SyncStateNotFound"
                 raise GraphError(410, code, f"The sync state generation is not found; generation={mb.seq};[highest={mb.seq}].")
-            current = self.instances(mb, state.window_start, state.window_end)
-            items: list[dict] = []
-            seen = {i.id for i in current}
-            for inst in current:
-                if state.snapshot.get(inst.id) != inst.change_key:
-                    items.append(render(inst))
-            removed = [i for i in state.snapshot if i not in seen]
+            ws, we = state.window_start, state.window_end
+            touched = dict.fromkeys(eid for _, eid in mb.changes[bisect.bisect_right(mb.changes, (state.seq, "\uffff")):])
+            series = dict(state.series)
+            before: set[str] = set()  # entries the touched events had in the window at the token
+            now: list[Instance] = []  # and have now
+            for eid in touched:
+                before |= series.get(eid, frozenset()) | ({eid} & state.members)
+                ev = mb.events.get(eid)
+                if ev is None:
+                    series.pop(eid, None)
+                elif ev.kind == "seriesMaster":
+                    occurrences = [i for i in self.instances(mb, ws, we, master=ev) if i.occurrence_of is not None]
+                    series[eid] = frozenset(i.id for i in occurrences)
+                    now.extend(occurrences)
+                else:
+                    if ev.kind == "exception" and ev.series_master_id in series:
+                        # It took over its occurrence's id: the entry is the exception's from now on.
+                        series[ev.series_master_id] = series[ev.series_master_id] - {eid}
+                    if rec.overlaps(ev.start, ev.end, ws, we):
+                        now.append(Instance(ev.id, ev.change_key, ev.start, ev.end, ev,
+                                            ev.original_start if ev.kind == "exception" else None))
+            now.sort(key=lambda i: (i.start, i.id))
+            seen = {i.id for i in now}
+            members = (state.members - before) | seen
+            removed = sorted(before - members)
             if mb.outside_window_removals:
-                for ev in mb.events.values():
-                    if ev.kind != "seriesMaster" and ev.seq > state.seq and ev.id not in seen and ev.id not in removed:
-                        removed.append(ev.id)
-                for ev_id, (seq, _s, _e) in mb.tombstones.items():
-                    if seq > state.seq and ev_id not in seen and ev_id not in removed:
-                        removed.append(ev_id)
-            items.extend({"@odata.type": "#microsoft.graph.event", "id": i, "@removed": {"reason": "deleted"}} for i in removed)
-            return self._new_round(mb, state.window_start, state.window_end, current, items, page_size)
+                # As documented: events outside the window added, changed or deleted since come as removed too.
+                removed += [eid for eid in touched if eid not in members and eid not in removed
+                            and (eid in mb.tombstones if eid not in mb.events
+                                 else mb.events[eid].kind != "seriesMaster")]
+            entries: list = [*now, *({"@odata.type": "#microsoft.graph.event", "id": i, "@removed": {"reason": "deleted"}}
+                                     for i in removed)]
+            return self._new_round(mb, ws, we, members, series, entries, page_size, render)
 
-    def _new_round(self, mb, ws, we, current: list[Instance], items: list[dict], page_size: int) -> DeltaRound:
+    def _new_round(self, mb, ws, we, members: set[str], series: dict[str, frozenset[str]], entries: list,
+                   page_size: int, render) -> DeltaRound:
         token = secrets.token_urlsafe(24)
-        mb.delta_states[token] = DeltaState(ws, we, {i.id: i.change_key for i in current}, mb.seq)
+        mb.delta_states[token] = DeltaState(ws, we, members, series, mb.seq)
         # Exchange keeps a few sync-state generations, not all: the oldest go, and answer 410.
         while len(mb.delta_states) > MAX_SYNC_STATES:
             mb.delta_states.pop(next(iter(mb.delta_states)))
         while len(mb.delta_rounds) > MAX_SYNC_STATES:
             mb.delta_rounds.pop(next(iter(mb.delta_rounds)))
-        pages = [items[i:i + page_size] for i in range(0, len(items), page_size)] or [[]]
-        return DeltaRound(pages=pages, delta_token=token, window_start=ws, window_end=we)
+        # The change log is needed only after the oldest position a token still holds.
+        oldest = min(s.seq for s in mb.delta_states.values())
+        del mb.changes[:bisect.bisect_right(mb.changes, (oldest, "\uffff"))]
+        return DeltaRound(pages=DeltaPages(entries, page_size, render, self.lock), delta_token=token,
+                          window_start=ws, window_end=we)
 
     def expire_delta_tokens(self, mb: Mailbox, token: str | None = None, code: str = "SyncStateNotFound") -> int:
         with self.lock:
@@ -699,8 +803,8 @@ def render_event(
         "transactionId": src.transaction_id if kind in ("singleInstance", "seriesMaster") else None,
         "originalStartTimeZone": windows_name(src.start_tz),
         "originalEndTimeZone": windows_name(src.end_tz),
-        "iCalUId": src.ical_uid,
-        "uid": src.ical_uid,
+        "iCalUId": instance_ical_uid(inst),
+        "uid": src.ical_uid,  # the series' (an exception's is copied from its master)
         "reminderMinutesBeforeStart": props.get("reminderMinutesBeforeStart", 15),
         "isReminderOn": props.get("isReminderOn", True),
         "hasAttachments": False,
