@@ -139,6 +139,16 @@ redis-url: {{ $redis.url | b64enc | quote }}
 secret-keys: {{ .value | b64enc | quote }}
 {{- end }}
 {{- end }}
+{{- with .c.serviceSecret }}
+{{- if and .value (not .existingSecret) }}
+service-secret: {{ .value | b64enc | quote }}
+{{- end }}
+{{- end }}
+{{- with .c.serviceClients }}
+{{- if and .value (not .existingSecret) }}
+service-clients: {{ .value | b64enc | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{/*
@@ -158,6 +168,12 @@ Usage: include "kontor.secretRefs" (dict "root" $ "name" $name "c" $c "hook" fal
 -}}
 {{- with .c.secretKeys -}}
 {{- $_ := set $refs "keys" (ternary (dict "name" .existingSecret "key" .existingSecretKey) (dict "name" $own "key" "secret-keys") (not (empty .existingSecret))) -}}
+{{- end -}}
+{{- with .c.serviceSecret -}}
+{{- $_ := set $refs "serviceSecret" (ternary (dict "name" .existingSecret "key" .existingSecretKey) (dict "name" $own "key" "service-secret") (not (empty .existingSecret))) -}}
+{{- end -}}
+{{- with .c.serviceClients -}}
+{{- $_ := set $refs "serviceClients" (ternary (dict "name" .existingSecret "key" .existingSecretKey) (dict "name" $own "key" "service-clients") (not (empty .existingSecret))) -}}
 {{- end -}}
 {{- toJson $refs -}}
 {{- end -}}
@@ -214,6 +230,50 @@ Usage: include "kontor.env" (dict "root" $ "name" $name "c" $c "hook" false)
     secretKeyRef:
       name: {{ $refs.keys.name }}
       key: {{ $refs.keys.key }}
+{{- end }}
+{{- with .c.blobStore }}
+- name: {{ $p }}BLOB_STORE_URL
+  value: {{ .url | quote }}
+- name: {{ $p }}BLOB_STORE_ENDPOINT_URL
+  value: {{ .endpointUrl | quote }}
+- name: {{ $p }}BLOB_STORE_REGION
+  value: {{ .region | quote }}
+- name: {{ $p }}BLOB_STORE_MAX_BYTES
+  value: {{ int64 .maxBytes | toString | quote }}
+{{- if .existingSecret }}
+- name: {{ $p }}BLOB_STORE_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .accessKeyIdKey }}
+- name: {{ $p }}BLOB_STORE_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .secretAccessKeyKey }}
+{{- end }}
+{{- end }}
+{{- /* Background identity: a component with a client secret asks the gateway's TokenService for the
+tokens of the users it works for; the gateway holds the secrets' SHA-256 (serviceClients). */}}
+{{- with .c.serviceSecret }}
+{{- if or .value .existingSecret }}
+- name: {{ $p }}GATEWAY_ADDR
+  value: {{ printf "%s:%d" (include "kontor.name" (list $.root "gateway")) (int (index $all "gateway").ports.grpc) | quote }}
+- name: {{ $p }}SERVICE_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ $refs.serviceSecret.name }}
+      key: {{ $refs.serviceSecret.key }}
+{{- end }}
+{{- end }}
+{{- with .c.serviceClients }}
+{{- if or .value .existingSecret }}
+- name: {{ $p }}SERVICE_CLIENTS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $refs.serviceClients.name }}
+      key: {{ $refs.serviceClients.key }}
+{{- end }}
 {{- end }}
 {{- range $dep := default list .c.calls }}
 - name: {{ $p }}{{ $dep | upper | replace "-" "_" }}_ADDR

@@ -1,4 +1,5 @@
 import base64
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -102,11 +103,26 @@ def test_service_env_contract(tmp_path: Path) -> None:
         "OTEL_SERVICE_NAME": "calendar-sync",
         "KONTOR_CALENDAR_SYNC_CELERY_BEAT_SCHEDULE_FILE": str(tmp_path / "celery" / "calendar-sync-beat-schedule"),
         "KONTOR_CALENDAR_SYNC_SECRET_KEYS": (tmp_path / "secrets" / "calendar-sync-secret-keys").read_text(),
+        # Attachment content: a folder under the data dir (production: S3).
+        "KONTOR_CALENDAR_SYNC_BLOB_STORE_URL": (tmp_path / "blobs" / "calendar-sync").resolve().as_uri(),
         "KONTOR_CALENDAR_SYNC_CONTACTS_ADDR": "127.0.0.1:50051",
+        # Background identity: the gateway's TokenService, with a client secret made once per data dir.
+        "KONTOR_CALENDAR_SYNC_GATEWAY_ADDR": "127.0.0.1:50050",
+        "KONTOR_CALENDAR_SYNC_SERVICE_SECRET": (tmp_path / "secrets" / "calendar-sync-service-secret").read_text(),
     }
     # Made once per data dir, then kept: credentials sealed earlier still open.
     assert service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology) == env
     assert len(base64.urlsafe_b64decode(env["KONTOR_CALENDAR_SYNC_SECRET_KEYS"])) == 32
+
+
+def test_the_gateway_knows_only_the_digest_of_each_delegating_services_secret(tmp_path: Path) -> None:
+    topology = load_topology({})
+    secret = service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology)[
+        "KONTOR_CALENDAR_SYNC_SERVICE_SECRET"]
+    clients = service_env("gateway", DEFAULT_INFRA, tmp_path, topology=topology)["KONTOR_GATEWAY_SERVICE_CLIENTS"]
+    assert len(base64.urlsafe_b64decode(secret)) == 32
+    assert clients == f"calendar-sync:{hashlib.sha256(secret.encode()).hexdigest()}"
+    assert secret not in clients
 
 
 def test_gateway_and_celery_service_env(tmp_path: Path) -> None:

@@ -13,8 +13,8 @@ Two halves, both run by every ``kontor-dev up``:
 2. **The CRM side** (:func:`seed_groupware`), through the gateway's REST API as the demo org manager,
    each step only when missing: register the branch server (authority, Graph base and CA file of the
    emulator; updated when a port or the data dir moved), import its rooms (an upsert), connect the
-   manager's mailbox (direction both), then ask for a resync and read the sync health when the
-   sync API is there.
+   manager's mailbox (direction both), then ask for a resync, run it at once ("sync now") and read the
+   sync health when the sync API is there.
 
 The demo connector uses the deletion policy ``unlink``: an emulator restart forgets events Kontor pushed,
 and with ``delete_other_side`` the sync would then delete those appointments in the CRM.
@@ -287,6 +287,11 @@ async def _request_resync(client: httpx.AsyncClient, headers: dict[str, str], re
         result.sync_note = f"resync answered HTTP {response.status_code}: {response.text.strip()[:200]}"
     else:
         result.sync = _json(response, "the resync")
+        # "Sync now": the run starts at once on the worker instead of at beat's next tick.
+        try:
+            await client.post(f"/api/v1/connectors/{result.connector_id}/sync/run", headers=headers)
+        except httpx.HTTPError:
+            pass  # beat runs it anyway: the resync left the mailbox due
 
 
 async def follow_first_sync(gateway_url: str, connector_id: str, since: datetime,

@@ -8,6 +8,7 @@ it from here. Every port can be moved with an environment variable
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,11 @@ class ServiceSpec:
     calls: tuple[str, ...] = ()  # services whose gRPC API this one calls
     # Stores credentials sealed with kontor.platform.secrets_box: gets SECRET_KEYS (a key made once per data dir).
     has_secret_keys: bool = False
+    # Keeps files in a kontor.platform.blobs store: gets BLOB_STORE_URL, a folder under the data dir.
+    has_blob_store: bool = False
+    # Runs background work as its users (calendar-sync's scheduled sync): gets GATEWAY_ADDR and SERVICE_SECRET
+    # (made once per data dir); the gateway's SERVICE_CLIENTS lists the secret's SHA-256 under this name.
+    delegates_users: bool = False
 
     @property
     def env_prefix(self) -> str:
@@ -192,7 +198,7 @@ DEFAULT_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("contacts", grpc_port=50051, http_port=8001, has_celery=True),
     ServiceSpec("billing", grpc_port=50054, http_port=8004, has_celery=True, calls=("contacts",)),
     ServiceSpec("calendar-sync", grpc_port=50052, http_port=8002, has_celery=True, has_secret_keys=True,
-                calls=("contacts",)),
+                has_blob_store=True, delegates_users=True, calls=("contacts",)),
     ServiceSpec("mail-import", grpc_port=50053, http_port=8003),
     ServiceSpec("portal", grpc_port=50055, http_port=8005),
     ServiceSpec(GATEWAY, grpc_port=50050, http_port=8000, has_celery=True,
@@ -262,6 +268,16 @@ def secret_keys_path(data_dir: Path, service: str) -> Path:
     return Path(data_dir) / "secrets" / f"{service}-secret-keys"
 
 
+def service_secret_path(data_dir: Path, service: str) -> Path:
+    """``service``'s client secret at the gateway's TokenService (its SERVICE_SECRET), made once."""
+    return Path(data_dir) / "secrets" / f"{service}-service-secret"
+
+
+def blob_store_path(data_dir: Path, service: str) -> Path:
+    """The folder ``service`` keeps its blobs in (attachment content); production uses S3 instead."""
+    return Path(data_dir) / "blobs" / service
+
+
 def beat_schedule_path(data_dir: Path, service: str) -> Path:
     """Celery beat's schedule state file of ``service``."""
     return Path(data_dir) / "celery" / f"{service}-beat-schedule"
@@ -305,14 +321,28 @@ def service_env(
         env[f"{prefix}CELERY_BEAT_SCHEDULE_FILE"] = str(beat_schedule_path(data_dir, spec.name))
     if spec.name == GATEWAY:
         env[f"{prefix}SIGNING_KEY_FILE"] = str(signing_key_path(data_dir))
+        # Only digests: the gateway never holds a service's secret.
+        env[f"{prefix}SERVICE_CLIENTS"] = ",".join(
+            f"{s.name}:{hashlib.sha256(_service_secret(data_dir, s.name).encode()).hexdigest()}"
+            for s in topology.services if s.delegates_users)
+    if spec.delegates_users:
+        env[f"{prefix}GATEWAY_ADDR"] = gateway.grpc_addr
+        env[f"{prefix}SERVICE_SECRET"] = _service_secret(data_dir, spec.name)
     if spec.has_secret_keys:
         env[f"{prefix}SECRET_KEYS"] = ensure_secret_keys(secret_keys_path(data_dir, spec.name))
+    if spec.has_blob_store:
+        env[f"{prefix}BLOB_STORE_URL"] = Path(blob_store_path(data_dir, spec.name)).resolve().as_uri()
     for callee in spec.calls:
         env[f"{prefix}{_upper_snake(callee)}_ADDR"] = topology.service(callee).grpc_addr
     return env
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _service_secret(data_dir: Path, service: str) -> str:
+    # The same random format as SECRET_KEYS (32 bytes, url-safe base64), kept with the data dir.
+    return ensure_secret_keys(service_secret_path(data_dir, service))
 
 
 def _upper_snake(name: str) -> str:
