@@ -28,10 +28,11 @@ def tenant(emulator):
 
 
 def make_provider(emulator, tenant, *, secret: str | None = None, policy: LimitPolicy = FAST, page_size: int = 1000,
-                  transport=None) -> GraphProvider:
+                  transport=None, limits=None) -> GraphProvider:
     creds = GraphCredentials(tenant_id=tenant.tenant_id, client_id=tenant.client_id, client_secret=secret or tenant.secret)
     return GraphProvider(creds, origin=ORIGIN, base_url=f"{emulator.base_url}/v1.0", authority=emulator.authority(tenant.tenant_id),
-                         ca_path=emulator.ca_path, policy=policy, page_size=page_size, transport=transport)
+                         ca_path=emulator.ca_path, policy=policy, page_size=page_size, transport=transport,
+                         limits=limits)
 
 
 @pytest.fixture

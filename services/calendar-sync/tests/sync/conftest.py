@@ -2,46 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from kontor.devstack.ports import free_port
-from kontor.devstack.servers import PostgresServer
 from kontor.emulators.graph import GraphEmulator
 from kontor.emulators.graph.testing import new_tenant
-from kontor.platform import migrations
 from kontor.platform.db import Database
 
-from kontor.calendar_sync.connectors.models import ConnectorSettings, GroupwareServer
+from kontor.calendar_sync.connectors.models import ConnectorSettings, ConnectorTenant, GroupwareServer
 from kontor.calendar_sync.providers.graph import GraphCredentials, GraphProvider, LimitPolicy
 from kontor.calendar_sync.sync import engine
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 FAST = LimitPolicy(backoff_base=0.05, backoff_cap=0.2, max_wait=2.0, max_attempts=2)
-
-
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"), free_port())
-    server.start()
-    try:
-        url = asyncio.run(server.ensure_service_database("calendar-sync"))
-        migrations.upgrade(MIGRATIONS, url)
-        yield url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-async def db(database_url):
-    database = Database(database_url, pool_size=2)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +105,10 @@ async def world(db, graph):
     w.connector_id = await w.add_connector(handle.upn, user_id)
     yield w
     handle.control.close()
+    # Tests that let the scheduler see this tenant enrol it in connector_tenants; the table is service-wide, so a
+    # tenant left there would turn up in a later test's beat ticks.
+    async with db.unit_of_work(None) as session:
+        await session.execute(sa.delete(ConnectorTenant).where(ConnectorTenant.tenant_id == tenant_id))
 
 
 def soon(days: int = 1, hour: int = 10) -> datetime:

@@ -11,8 +11,8 @@ import uuid
 import grpc
 
 from kontor.platform import grpc_client, permissions
-from kontor.platform.errors import PermissionDenied
-from kontor.protos.contacts.v1 import access_pb2_grpc
+from kontor.platform.errors import NotFound, PermissionDenied
+from kontor.protos.contacts.v1 import access_pb2_grpc, identity_pb2, identity_pb2_grpc, persons_pb2, persons_pb2_grpc
 
 # Record types contacts judges; deals and projects have no visibility rules there yet.
 RECORD_TYPES = ("company", "contact_person")
@@ -24,6 +24,8 @@ class Contacts:
     def __init__(self, channel: grpc.aio.Channel):
         self.channel = channel
         self._access = access_pb2_grpc.AccessServiceStub(channel)
+        self._users = identity_pb2_grpc.UserServiceStub(channel)
+        self._persons = persons_pb2_grpc.ContactPersonServiceStub(channel)
 
     @classmethod
     def connect(cls, address: str, *, timeout_s: float) -> Contacts:
@@ -41,6 +43,31 @@ class Contacts:
         """Every id of ``record_type`` the caller may see; None means all of them (managers, services)."""
         ids = await permissions.visible_record_ids(self._access, record_type)
         return None if ids is None else set(ids)
+
+    async def user_email(self, user_id: uuid.UUID) -> str | None:
+        """The e-mail address of a CRM user's account (UserService.GetUser with the caller's token: a user
+        reads their own account, a manager anyone's); None when there is no such user."""
+        try:
+            user = await grpc_client.call(self._users.GetUser, identity_pb2.GetUserRequest(id=str(user_id)))
+        except NotFound:
+            return None
+        return user.email or None
+
+    async def company_person_ids(self, company_id: uuid.UUID) -> list[uuid.UUID]:
+        """The company's contact persons the caller may see (ListContactPersons filters by visibility); none when
+        the caller's role may not read contact persons at all, or the company is gone."""
+        ids: list[uuid.UUID] = []
+        token = ""
+        try:
+            while True:
+                page = await grpc_client.call(self._persons.ListContactPersons, persons_pb2.ListContactPersonsRequest(
+                    company_id=str(company_id), page_size=200, page_token=token))
+                ids.extend(uuid.UUID(p.id) for p in page.persons)
+                token = page.next_page_token
+                if not token:
+                    return ids
+        except (PermissionDenied, NotFound):
+            return []
 
     async def close(self) -> None:
         await self.channel.close()
@@ -75,6 +102,10 @@ class Sight:
         if key not in self._answers:
             self._answers[key] = await self._contacts.may_read(record_type, record_id)
         return self._answers[key]
+
+    async def persons_of(self, company_id: uuid.UUID) -> list[uuid.UUID]:
+        """The company's contact persons the caller may see (for the company's calendar view)."""
+        return await self._contacts.company_person_ids(company_id)
 
     async def sees(self, record_type: str, record_id: uuid.UUID) -> bool:
         if record_type not in RECORD_TYPES:

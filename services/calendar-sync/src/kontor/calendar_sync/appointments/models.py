@@ -48,7 +48,8 @@ class Appointment(TenantScoped, Base):
     participants: Mapped[list] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
     # [{"type": "company"|"contact_person"|"deal"|"project", "id": uuid}]
     links: Mapped[list] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
-    # [{"id", "name", "media_type", "size", "content_ref"}]: metadata only, no blob store yet.
+    # [{"id", "name", "media_type", "size", "content_ref"}]: metadata; the bytes are in the blob store
+    # (attachments/, kontor.platform.blobs) under content_ref.
     attachments: Mapped[list] = mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
     resource_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), nullable=False, server_default=text("'{}'"))
     # Shape: kept for private appointments too.

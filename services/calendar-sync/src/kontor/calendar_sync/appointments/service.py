@@ -17,10 +17,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, and_, delete, or_, select, text
-from sqlalchemy.dialects.postgresql import Range
+from sqlalchemy import Select, Uuid, and_, any_, delete, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, Range
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kontor.platform import pagination
 from kontor.platform.auth import Principal
@@ -129,8 +130,8 @@ async def _check_refs(sight: Sight, data: AppointmentData, known: set[tuple[str,
             raise InvalidArgument(f"participants[{index}].id", f"contact person {p.id} not found")
 
 
-async def create_appointment(session: AsyncSession, *, principal: Principal, sight: Sight,
-                             values: dict[str, Any]) -> Appointment:
+async def _new_appointment(principal: Principal, sight: Sight, values: dict[str, Any]) -> Appointment:
+    """A validated, not yet stored appointment (the checks every create makes)."""
     if values.get("owner_id") is None:
         owner = privacy.user_id_of(principal)
         if owner is None:
@@ -143,12 +144,43 @@ async def create_appointment(session: AsyncSession, *, principal: Principal, sig
     appointment = Appointment(id=uuid.uuid4(), tenant_id=principal.tenant_id, created_by=principal.subject,
                               version=1)
     _apply(appointment, data, [])
+    return appointment
+
+
+async def create_appointment(session: AsyncSession, *, principal: Principal, sight: Sight,
+                             values: dict[str, Any]) -> Appointment:
+    appointment = await _new_appointment(principal, sight, values)
     session.add(appointment)
     await session.flush()
     await _book(session, appointment, [])
     await session.refresh(appointment)
     await events.appointment_created(session, appointment)
     return appointment
+
+
+async def create_appointments(session: AsyncSession, *, principal: Principal, sight: Sight,
+                              values: list[dict[str, Any]]) -> list[Appointment]:
+    """``create_appointment`` for many at once (a mailbox's first sync): the same checks and events, but one
+    INSERT round and one read-back for all. Raises like ``create_appointment`` on the first refused item;
+    the caller's transaction (or savepoint) then holds none of them."""
+    made = [await _new_appointment(principal, sight, v) for v in values]
+    if not made:
+        return made
+    session.add_all(made)
+    await session.flush()
+    for appointment in made:
+        if appointment.resource_ids:  # a new appointment has no slots to replace: only bookings need the query
+            await _book(session, appointment, [])
+    # The server's defaults (created_at, updated_at) in one read-back of just those columns, not one per row.
+    stamps = await session.execute(select(Appointment.id, Appointment.created_at, Appointment.updated_at)
+                                   .where(Appointment.id == any_(literal([a.id for a in made], ARRAY(Uuid)))))
+    by_id = {a.id: a for a in made}
+    for appointment_id, created_at, updated_at in stamps:
+        set_committed_value(by_id[appointment_id], "created_at", created_at)
+        set_committed_value(by_id[appointment_id], "updated_at", updated_at)
+    for appointment in made:
+        await events.appointment_created(session, appointment)
+    return made
 
 
 def _new_version(appointment: Appointment) -> None:
@@ -314,6 +346,31 @@ async def cancel_occurrence(session: AsyncSession, *, principal: Principal, sigh
     return await privacy.present(sight, appointment, overrides)
 
 
+async def restore_occurrence(session: AsyncSession, *, principal: Principal, sight: Sight,
+                             appointment_id: uuid.UUID, expected_version: int,
+                             recurrence_id: datetime) -> privacy.Presented:
+    """The occurrence at ``recurrence_id`` is a plain one again: its EXDATE and its override go."""
+    appointment = await _lock(session, principal, sight, appointment_id, expected_version)
+    rid = recurrence_id.astimezone(UTC)
+    overrides = (await _overrides(session, [appointment.id])).get(appointment.id, [])
+    kept = [o for o in overrides if o.recurrence_id.astimezone(UTC) != rid]
+    exdates = [d for d in appointment.exdates if d.astimezone(UTC) != rid]
+    if len(kept) == len(overrides) and len(exdates) == len(appointment.exdates):
+        if not recurrence.is_occurrence(series_of(appointment), rid):
+            raise InvalidArgument("recurrence_id", "is not the original start of an occurrence of this series")
+        return await privacy.present(sight, appointment, overrides)  # plain already: nothing changes
+    # (An EXDATE or override left from an earlier pattern may go although it names no occurrence any more.)
+    await session.execute(delete(AppointmentOverride).where(AppointmentOverride.appointment_id == appointment.id,
+                                                            AppointmentOverride.recurrence_id == rid))
+    appointment.exdates = exdates
+    appointment.series_ends_at = recurrence.series_end(series_of(appointment, kept))
+    _new_version(appointment)
+    await session.flush()
+    await _book(session, appointment, kept)
+    await events.appointment_updated(session, appointment, ["occurrence"])
+    return await privacy.present(sight, appointment, kept)
+
+
 # ----------------------------------------------------------------------------------------- resource bookings
 
 
@@ -423,9 +480,13 @@ async def _calendar_filter(session: AsyncSession, sight: Sight | None, calendar_
     if calendar_type in ("company", "contact_person"):
         if not await sight.confirms(calendar_type, calendar_id):
             raise NotFound(f"{calendar_type.replace('_', ' ')} {calendar_id} not found")
-        clause = _linked(calendar_type, calendar_id)
-        return or_(clause, _participating("contact_person", calendar_id)) if calendar_type == "contact_person" \
-            else clause
+        if calendar_type == "contact_person":
+            return or_(_linked(calendar_type, calendar_id), _participating("contact_person", calendar_id))
+        # A company's calendar: every appointment with the company or with any of its persons the caller may
+        # see (linked or taking part); each still passes privacy.may_see like every other view.
+        persons = await sight.persons_of(calendar_id)
+        return or_(_linked("company", calendar_id), *(_linked("contact_person", p) for p in persons),
+                   *(_participating("contact_person", p) for p in persons))
     raise InvalidArgument("calendar_type", f"use one of {', '.join(CALENDAR_TYPES)}")
 
 

@@ -76,6 +76,8 @@ class ConnectorSettings(TenantScoped, Base):
     category_mappings: Mapped[list[dict]] = mapped_column(JSONB, nullable=False, default=list)
     conflict_policy: Mapped[str] = mapped_column(String(24), nullable=False, default="newest_wins")
     deletion_policy: Mapped[str] = mapped_column(String(24), nullable=False, default="delete_other_side")
+    # 0: keep. N: the daily job deletes the connector's private appointments that ended N days ago (sync/privacy_cleanup.py).
+    delete_private_after_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     needs_reauthorisation: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_by: Mapped[str] = mapped_column(String(200), nullable=False)
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=1)

@@ -143,6 +143,8 @@ Statuses = Annotated[list[SkippableStatus], AfterValidator(lambda value: sorted(
 Mappings = Annotated[list[CategoryMapping], Field(max_length=MAX_CATEGORY_MAPPINGS), AfterValidator(_one_to_one)]
 PastDays = Annotated[int, Field(ge=0, le=WINDOW_PAST_MAX)]
 FutureDays = Annotated[int, Field(ge=1, le=WINDOW_FUTURE_MAX)]
+# 0: keep past private appointments; N: delete them N days after they ended (the daily cleanup job).
+PrivateRetentionDays = Annotated[int, Field(ge=0, le=3650)]
 
 
 class ServerCreate(Input):
@@ -195,6 +197,7 @@ class ConnectorCreate(Input):
     category_mappings: Mappings = Field(default_factory=list)
     conflict_policy: ConflictPolicy = "newest_wins"
     deletion_policy: DeletionPolicy = "delete_other_side"
+    delete_private_after_days: PrivateRetentionDays = 0
 
     @model_validator(mode="after")
     def _other_calendar_needs_a_name(self) -> ConnectorCreate:
@@ -218,6 +221,7 @@ class ConnectorUpdate(Input):
     category_mappings: Mappings | None = None
     conflict_policy: ConflictPolicy | None = None
     deletion_policy: DeletionPolicy | None = None
+    delete_private_after_days: PrivateRetentionDays | None = None
 
     @model_validator(mode="after")
     def _one_way_for_working_hours(self) -> ConnectorUpdate:

@@ -37,6 +37,7 @@ from kontor.calendar_sync.connectors.models import (
 from kontor.calendar_sync.connectors.schemas import (
     ConnectorCreate, ConnectorUpdate, Credentials, ServerCreate, ServerUpdate,
 )
+from kontor.calendar_sync.connectors.ownership import UserEmail, check_mailbox
 from kontor.calendar_sync.connectors.working_hours import WorkingTimeModel
 
 MANAGER_ROLES = frozenset({"org_manager", "superadmin"})
@@ -284,7 +285,9 @@ def _working_hours(model: WorkingTimeModel | None) -> dict | None:
 
 
 async def create_connector(session: AsyncSession, *, principal: Principal, data: ConnectorCreate,
-                           user_id: uuid.UUID | None = None) -> ConnectorSettings:
+                           user_id: uuid.UUID | None = None, user_email: UserEmail | None = None) -> ConnectorSettings:
+    """``user_email``: the directory lookup that proves a personal mailbox is its user's (``ownership``);
+    None skips that check (callers that are not a person: the CLI, tests of the rules here)."""
     require_employee(principal)
     owner = _owner_for(principal, user_id)
     if data.kind == "other_calendar":
@@ -296,6 +299,8 @@ async def create_connector(session: AsyncSession, *, principal: Principal, data:
             ConnectorSettings.user_id == owner, ConnectorSettings.server_id == server.id,
             ConnectorSettings.kind == "personal")) is not None:
         raise AlreadyExists("this user has a personal connector on this server already; change that one")
+    if user_email is not None:  # after the server: another tenant's server id answers NOT_FOUND first
+        await check_mailbox(user_email, kind=data.kind, user_id=owner, mailbox=data.mailbox)
     key = await _check_mailbox_free(session, server.id, data.mailbox)
     connector = ConnectorSettings(
         id=uuid.uuid4(), tenant_id=principal.tenant_id, user_id=owner, server_id=server.id, kind=data.kind,
@@ -304,6 +309,7 @@ async def create_connector(session: AsyncSession, *, principal: Principal, data:
         window_future_days=data.window_future_days, working_hours=_working_hours(data.working_hours),
         skip_statuses=list(data.skip_statuses), category_mappings=[m.model_dump() for m in data.category_mappings],
         conflict_policy=data.conflict_policy, deletion_policy=data.deletion_policy, needs_reauthorisation=False,
+        delete_private_after_days=data.delete_private_after_days,
         created_by=principal.subject, version=1,
     )
     session.add(connector)
@@ -328,17 +334,20 @@ async def list_connectors(session: AsyncSession, *, principal: Principal,
 
 
 _SIMPLE_FIELDS = ("enabled", "display_name", "direction", "window_past_days", "window_future_days",
-                  "conflict_policy", "deletion_policy")
+                  "conflict_policy", "deletion_policy", "delete_private_after_days")
 
 
 async def update_connector(session: AsyncSession, *, principal: Principal, connector_id: uuid.UUID,
-                           expected_version: int, data: ConnectorUpdate) -> ConnectorSettings:
+                           expected_version: int, data: ConnectorUpdate,
+                           user_email: UserEmail | None = None) -> ConnectorSettings:
     """Apply the fields sent; a change that changes nothing keeps the version."""
     require_employee(principal)
     connector = await _connector(session, principal, connector_id, lock=True)
     check_version(what="connector", record_id=connector_id, current=connector.version, expected=expected_version)
     changes: dict = {f: getattr(data, f) for f in _SIMPLE_FIELDS if getattr(data, f) is not None}
     if data.mailbox is not None:
+        if user_email is not None and data.mailbox.lower() != connector.mailbox_key:
+            await check_mailbox(user_email, kind=connector.kind, user_id=connector.user_id, mailbox=data.mailbox)
         changes["mailbox"] = data.mailbox
         changes["mailbox_key"] = await _check_mailbox_free(session, connector.server_id, data.mailbox,
                                                            except_id=connector.id)

@@ -67,6 +67,7 @@ def connector_to_proto(c: ConnectorSettings) -> pb.Connector:
         window_future_days=c.window_future_days, skip_statuses=list(c.skip_statuses),
         category_mappings=[pb.CategoryMapping(**m) for m in c.category_mappings], conflict_policy=c.conflict_policy,
         deletion_policy=c.deletion_policy, needs_reauthorisation=c.needs_reauthorisation, version=c.version,
+        delete_private_after_days=c.delete_private_after_days,
         created_by=c.created_by, created_at=timestamp(c.created_at), updated_at=timestamp(c.updated_at),
     )
     hours = working_hours_to_proto(c.working_hours)
@@ -94,7 +95,7 @@ def connector_fields(fields: pb.ConnectorFields) -> dict:
     """The fields that are set, as keyword arguments of ConnectorCreate / ConnectorUpdate."""
     values = {name: getattr(fields, name) for name in (
         "enabled", "mailbox", "display_name", "direction", "window_past_days", "window_future_days",
-        "conflict_policy", "deletion_policy") if fields.HasField(name)}
+        "conflict_policy", "deletion_policy", "delete_private_after_days") if fields.HasField(name)}
     if fields.HasField("working_hours"):
         values["working_hours"] = working_hours_from(fields.working_hours)
     if fields.HasField("skip_statuses"):
@@ -199,7 +200,8 @@ class ConnectorServicer(pb_grpc.ConnectorServiceServicer):
         user_id = parse_uuid(request.user_id, "user_id") if request.user_id else None
         async with authorised(self._db, self._contacts, CONNECTOR, "create") as (session, principal, _):
             return connector_to_proto(await service.create_connector(session, principal=principal, data=data,
-                                                                     user_id=user_id))
+                                                                     user_id=user_id,
+                                                                     user_email=self._contacts.user_email))
 
     async def GetConnector(self, request, context):
         connector_id = parse_uuid(request.id, "id")
@@ -222,7 +224,7 @@ class ConnectorServicer(pb_grpc.ConnectorServiceServicer):
         async with authorised(self._db, self._contacts, CONNECTOR, "update") as (session, principal, _):
             return connector_to_proto(await service.update_connector(
                 session, principal=principal, connector_id=connector_id, expected_version=request.expected_version,
-                data=data))
+                data=data, user_email=self._contacts.user_email))
 
     async def DeleteConnector(self, request, context):
         connector_id = parse_uuid(request.id, "id")

@@ -191,10 +191,15 @@ class RemoteEvent:
     original_start: datetime | None = None
     is_cancelled: bool = False
     is_organizer: bool = True
+    response: Response = "none"  # the mailbox owner's own answer (an attendee's copy; "organizer" on theirs)
     links: CrmLinks | None = None
     last_modified: datetime | None = None
     transaction_id: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # provider specifics (never content)
+    # A series master's changed occurrences, and the window its instances were read for: there (only)
+    # ``recurrence.exdates`` and ``exceptions`` are complete. ``None``: the instances were not read.
+    exceptions: tuple[RemoteEvent, ...] = ()
+    expanded: TimeWindow | None = None
 
     @property
     def links_loaded(self) -> bool:
@@ -215,8 +220,10 @@ class RemoteEvent:
         times, busy status, recurrence and links for a private one."""
         if not self.is_private:
             return dataclasses.replace(self)
+        # A changed occurrence of a private series stays private, whatever its own sensitivity says.
+        exceptions = tuple(dataclasses.replace(e, is_private=True).redacted() for e in self.exceptions)
         return dataclasses.replace(self, subject="", body="", location="", categories=(), attendees=(),
-                                   organizer=None, resources=(), extra={})
+                                   organizer=None, resources=(), extra={}, exceptions=exceptions)
 
     def canonical(self) -> dict[str, Any]:
         """The normalised content the hash is taken over (see ``HASHED_FIELDS``)."""
@@ -298,6 +305,7 @@ class DeltaResult:
     requests: int = 0
     pages: int = 0
     series: dict[str, RemoteEvent] = field(default_factory=dict)  # masters of the series seen, by id
+    # (with their exceptions and cancelled occurrences inside the window: ``RemoteEvent.expanded``)
 
 
 @dataclass(slots=True)

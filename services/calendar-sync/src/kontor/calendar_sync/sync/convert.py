@@ -18,10 +18,11 @@ from kontor.calendar_sync.appointments import recurrence as crm_recurrence
 from kontor.calendar_sync.appointments.models import Appointment
 from kontor.calendar_sync.connectors.models import ConnectorSettings
 from kontor.calendar_sync.providers.base import CrmLinks, EventChanges, Recurrence, RemoteEvent
+from kontor.calendar_sync.sync import participation
 
 # The fields the engine syncs, in neutral terms. "time" is start, end, zone and all-day together.
 SYNC_FIELDS = ("subject", "body", "location", "time", "is_private", "show_as", "categories", "recurrence",
-               "is_cancelled", "links")
+               "is_cancelled", "links", *participation.FIELDS)
 ABSENT = "-"  # hash of a field a private event does not have
 
 _SHOW_AS_OUT = {"busy": "busy", "tentative": "tentative", "free": "free", "out_of_office": "oof",
@@ -42,9 +43,13 @@ def field_hashes(event: RemoteEvent) -> dict[str, str]:
     values: dict[str, Any] = {name: canon.get(name, ABSENT) for name in SYNC_FIELDS if name not in ("time", "links")}
     if "start" in canon:
         values["time"] = [canon["start"], canon["end"], canon["timezone"], canon["is_all_day"]]
+    if values.get("recurrence") not in (None, ABSENT):
+        # The pattern only: cancelled and changed occurrences are synced one by one (sync/occurrences.py).
+        values["recurrence"] = {"rrule": values["recurrence"]["rrule"]}
     links = dict(canon.get("links") or {})
     links.pop("crm_id", None)  # the mapping knows the CRM id; only the record links are content
     values["links"] = links if any(links.values()) else None
+    values.update(participation.values(event, ABSENT))  # attendees, resources, the owner's answer
     return {name: (ABSENT if value == ABSENT else _short(value)) for name, value in values.items()}
 
 
@@ -92,6 +97,7 @@ def to_remote(appointment: Appointment, connector: ConnectorSettings, *, remote_
         event_type="seriesMaster" if rec else "singleInstance", is_cancelled=appointment.status == "cancelled",
         links=crm_links(appointment), last_modified=appointment.updated_at,
     )
+    event.extra[participation.CRM_KEY] = participation.crm_side(appointment, connector.user_id)
     return event.redacted()
 
 
@@ -149,7 +155,7 @@ def crm_values(event: RemoteEvent, connector: ConnectorSettings, fields: set[str
         values["show_as"] = _SHOW_AS_IN.get(event.show_as, "busy")
     if "recurrence" in wanted and event.event_type == "seriesMaster":
         values["rrule"] = event.recurrence.rrule if event.recurrence else ""
-        values["exdates"] = list(event.recurrence.exdates) if event.recurrence else []
+        # EXDATEs are not taken wholesale: the groupware knows them only inside the window (occurrences.py).
     if "is_cancelled" in wanted:
         if event.is_cancelled:
             values["status"] = "cancelled"

@@ -23,7 +23,7 @@ from kontor.calendar_sync.connectors.models import ConnectorSettings
 from kontor.calendar_sync.providers.base import (
     CalendarProvider, CursorExpired, NeedsReauthorisation, RemoteEvent, Throttled, TimeWindow,
 )
-from kontor.calendar_sync.sync import inbound, outbound, state
+from kontor.calendar_sync.sync import batch, inbound, outbound, state
 from kontor.calendar_sync.sync.inbound import Context
 from kontor.calendar_sync.sync.models import SyncMapping
 
@@ -88,14 +88,31 @@ async def sync_mailbox(db: Database, provider: CalendarProvider, *, tenant_id: u
         return await _finish(db, ctx, report, "throttled", retry=timedelta(seconds=exc.retry_after),
                              code=f"throttled:{exc.code or exc.status or ''}")
     except NeedsReauthorisation as exc:
-        async with db.unit_of_work(tenant_id) as session:
-            await connectors.mark_needs_reauthorisation(session, connector_id=connector_id,
-                                                        reason=(exc.code or "invalid_credentials")[:64])
-        return await _finish(db, ctx, report, "needs_auth", code=f"needs_auth:{exc.code or ''}")
+        return await _needs_auth(db, ctx, report, exc)
     except Exception as exc:  # noqa: BLE001 - recorded as the mailbox's failure, retried with backoff
         log.warning("sync run failed", extra={"connector_id": str(connector_id), "error": type(exc).__name__})
         return await _finish(db, ctx, report, "failed", code=type(exc).__name__, interval=interval)
     return await _finish(db, ctx, report, "idle", interval=interval)
+
+
+async def _needs_auth(db: Database, ctx: Context, report: RunReport, exc: NeedsReauthorisation) -> RunReport:
+    async with db.unit_of_work(ctx.connector.tenant_id) as session:
+        await connectors.mark_needs_reauthorisation(session, connector_id=ctx.connector.id,
+                                                    reason=(exc.code or "invalid_credentials")[:64])
+    return await _finish(db, ctx, report, "needs_auth", code=f"needs_auth:{exc.code or ''}")
+
+
+async def cannot_sign_in(db: Database, *, tenant_id: uuid.UUID, connector_id: uuid.UUID,
+                         exc: NeedsReauthorisation, now: datetime | None = None) -> RunReport:
+    """No provider client could be made (the server has no credentials, or they were refused): the same
+    needs_auth path as a run that met a refusal, so the user hears of it and the stored cursor stays."""
+    now = now or state.now()
+    async with db.unit_of_work(tenant_id) as session:
+        connector = await session.get(ConnectorSettings, connector_id)
+        if connector is None:
+            return RunReport(state="idle", outcome="skipped")
+    ctx = Context(connector=connector, window=window_for(connector, now), now=now)
+    return await _needs_auth(db, ctx, RunReport(state="needs_auth"), exc)
 
 
 async def _inbound(db: Database, provider: CalendarProvider, ctx: Context, cursor: str | None, mapped: set[str],
@@ -109,7 +126,7 @@ async def _inbound(db: Database, provider: CalendarProvider, ctx: Context, curso
         result.cursor_expired = True
     report.full, report.cursor_expired, report.requests = result.full, result.cursor_expired, result.requests
     async with db.unit_of_work(ctx.connector.tenant_id) as session:
-        held = await inbound.live_in_window(session, ctx)
+        held = await batch.held_for(session, ctx, result)
     candidates = inbound.gone_candidates(result, held)
     confirmed: dict[str, RemoteEvent | None] = {}
     if candidates:
@@ -130,12 +147,13 @@ async def _inbound(db: Database, provider: CalendarProvider, ctx: Context, curso
             state.log(session, ctx.connector.id, "resync", "the groupware's change cursor expired; a full "
                       "reconciliation ran (nothing duplicated, nothing sent)")
         if result.full:  # a full round lists everything in the window: reconcile the counts for free
-            live = set((await inbound.live_in_window(session, ctx)).keys())
+            live = await batch.live_ids_in_window(session, ctx)
             row.remote_count = len(outcome.listed)
             row.mismatch = {"missing_in_crm": len(outcome.listed - live - await _tombstoned(session, ctx)),
                             "missing_remote": len(live - outcome.listed)}
             row.mismatch = {k: v for k, v in row.mismatch.items() if v}
             row.reconciled_at = ctx.now
+    await batch.refresh_statistics(db, ctx.connector.tenant_id, sum(outcome.counts.values()))
 
 
 async def _tombstoned(session, ctx: Context) -> set[str]:

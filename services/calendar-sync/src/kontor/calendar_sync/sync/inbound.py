@@ -24,7 +24,7 @@ from kontor.platform.errors import DomainError
 from kontor.calendar_sync.appointments.models import Appointment
 from kontor.calendar_sync.connectors.models import ConnectorSettings
 from kontor.calendar_sync.providers.base import DeltaResult, RemoteEvent, TimeWindow
-from kontor.calendar_sync.sync import conflicts, convert, crm, matching
+from kontor.calendar_sync.sync import attendees, batch, conflicts, convert, crm, matching, occurrences, participation
 from kontor.calendar_sync.sync.models import PendingPush, SyncMapping
 from kontor.calendar_sync.sync.state import log as sync_log
 
@@ -80,7 +80,7 @@ def crm_hashes(appointment: Appointment, connector: ConnectorSettings) -> dict[s
 
 def remember_remote(mapping: SyncMapping, event: RemoteEvent, fields: dict[str, str]) -> None:
     mapping.remote_change_key = event.change_key or event.etag
-    mapping.remote_fields = fields
+    mapping.remote_fields = {**occurrences.only(mapping.remote_fields or {}), **fields}  # occurrences: their own
     mapping.remote_hash = convert.content_hash(fields)
     mapping.remote_start, mapping.remote_end = event.start, event.end
     if event.ical_uid or event.series_ical_uid:
@@ -90,8 +90,10 @@ def remember_remote(mapping: SyncMapping, event: RemoteEvent, fields: dict[str, 
 def remember_crm(mapping: SyncMapping, appointment: Appointment, fields: dict[str, str],
                  *, pending: frozenset[str] = frozenset()) -> None:
     """The CRM side is synced except ``pending`` fields, which still have to reach the groupware."""
-    mapping.crm_fields = {k: (mapping.crm_fields.get(k, "") if k in pending else v) for k, v in fields.items()}
-    mapping.crm_hash = convert.content_hash(mapping.crm_fields)
+    base = mapping.crm_fields or {}
+    synced = {k: (base.get(k, "") if k in pending else v) for k, v in fields.items()}
+    mapping.crm_fields = {**occurrences.only(base), **synced}  # a series' occurrences are synced on their own
+    mapping.crm_hash = convert.content_hash(synced)
     mapping.crm_version = None if pending else appointment.version
 
 
@@ -107,13 +109,13 @@ async def enqueue(session: AsyncSession, connector_id: uuid.UUID, appointment_id
         else stmt.on_conflict_do_nothing(index_elements=["tenant_id", "connector_id", "appointment_id"]))
 
 
-async def upsert(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str:
+async def upsert(session: AsyncSession, ctx: Context, event: RemoteEvent, gone: frozenset[str] = frozenset()) -> str:
     connector = ctx.connector
     mapping = await matching.by_remote(session, connector.id, event.remote_id)
     if mapping is not None and mapping.state != "live":
         return "tombstoned"
     if mapping is None:
-        return await _place(session, ctx, event)
+        return await _place(session, ctx, event, gone)
     appointment = await crm.load(session, mapping.appointment_id, lock=True)
     if appointment is None or appointment.deleted_at is not None:
         return "pending_delete"  # the CRM deleted it; the outbound push decides
@@ -122,12 +124,21 @@ async def upsert(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str
     remote_now = hashes_of(event, mapping)
     if convert.content_hash(remote_now) == mapping.remote_hash:
         mapping.remote_change_key = event.change_key or event.etag  # a new ETag, same content: no change
-        return "unchanged"
-    remote_changed = conflicts.changed(mapping.remote_fields, remote_now)
+        return await _occurrences(session, ctx, mapping, appointment, event, "unchanged")
     crm_now = crm_hashes(appointment, connector)
+    participation.adopt(mapping, remote_now, crm_now)  # a mapping from before attendees were synced
+    remote_changed = conflicts.changed(mapping.remote_fields, remote_now)
     crm_changed = conflicts.changed(mapping.crm_fields, crm_now) if mapping.crm_version != appointment.version else set()
-    if not (ctx.outbound and mapping.is_organizer):
-        crm_changed = set()  # nothing goes back to this copy: the groupware's word stands
+    if not ctx.outbound:
+        crm_changed = set()  # nothing goes back: the groupware's word stands
+    elif not mapping.is_organizer:
+        crm_changed &= {"my_status"}  # an attendee's copy takes back only its owner's answer (attendees.answer)
+    if (not mapping.is_organizer and event.is_cancelled and "is_cancelled" in remote_changed
+            and appointment.owner_id != connector.user_id):
+        # The organizer took this person off the meeting (or cancelled it; their own mailbox says so for the
+        # appointment): this copy's cancellation is this participant's, not the appointment's.
+        remote_changed.discard("is_cancelled")
+        appointment = await crm.set_participation(session, connector, appointment, connector.user_id, present=False)
     appointment, result = await resolve(session, connector, appointment, event, crm_changed=crm_changed,
                                         remote_changed=remote_changed)
     remember_remote(mapping, event, remote_now)
@@ -135,7 +146,21 @@ async def upsert(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str
     mapping.synced_at = ctx.now
     if result.to_remote:
         await enqueue(session, connector.id, appointment.id, "upsert")
-    return "conflict" if result.conflicts else "updated"
+    return await _occurrences(session, ctx, mapping, appointment, event,
+                              "conflict" if result.conflicts else "updated")
+
+
+async def _occurrences(session: AsyncSession, ctx: Context, mapping: SyncMapping, appointment: Appointment,
+                       event: RemoteEvent, outcome: str, *, fresh: bool = False) -> str:
+    """A series' changed and cancelled occurrences, after the series' own fields (occurrences.py)."""
+    if event.event_type != "seriesMaster" or event.expanded is None:
+        return outcome
+    appointment = await crm.load(session, appointment.id) or appointment
+    changed, pending = await occurrences.apply_inbound(session, ctx.connector, mapping, appointment, event,
+                                                       outbound=ctx.outbound, fresh=fresh)
+    if pending:
+        await enqueue(session, ctx.connector.id, appointment.id, "upsert")
+    return "updated" if changed and outcome == "unchanged" else outcome
 
 
 async def resolve(session: AsyncSession, connector: ConnectorSettings, appointment: Appointment, event: RemoteEvent,
@@ -147,6 +172,7 @@ async def resolve(session: AsyncSession, connector: ConnectorSettings, appointme
     if result.to_crm:
         appointment = await crm.update(session, connector, appointment, convert.crm_values(
             event, connector, set(result.to_crm), current_status=appointment.status))
+        appointment = await attendees.take_in(session, connector, appointment, event, result.to_crm)
     if result.conflicts:
         await conflicts.record(session, connector_id=connector.id, appointment_id=appointment.id, result=result,
                                policy=connector.conflict_policy)
@@ -156,9 +182,18 @@ async def resolve(session: AsyncSession, connector: ConnectorSettings, appointme
     return appointment, result
 
 
-async def _place(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str:
+async def _place(session: AsyncSession, ctx: Context, event: RemoteEvent, gone: frozenset[str] = frozenset()) -> str:
     connector = ctx.connector
-    match = await matching.find(session, connector.id, event)
+    match = await matching.find(session, connector.id, event, gone)
+    if match.mapping is not None:  # Outlook re-created our mapped event under a new id: the mapping moves
+        old_id, match.mapping.remote_id, match.mapping.is_organizer = (match.mapping.remote_id, event.remote_id,
+                                                                      event.is_organizer)
+        await session.flush()
+        await upsert(session, ctx, event)  # an ordinary update from here on (content compared per field)
+        sync_log(session, connector.id, "remapped", f"groupware item {old_id[-16:]} came back as "
+                 f"{event.remote_id[-16:]} (same iCalUId): kept as the same appointment",
+                 appointment_id=match.appointment.id)
+        return "remapped"
     mapping = SyncMapping(id=uuid.uuid4(), connector_id=connector.id, remote_id=event.remote_id,
                           is_organizer=event.is_organizer, state="live", remote_fields={}, crm_fields={})
     if match.how == "deleted":  # deleted in the CRM: never bring it back
@@ -176,18 +211,22 @@ async def _place(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str
     appointment = match.appointment
     if appointment is None:
         appointment = await crm.create(session, connector, convert.crm_values(event, connector))
+        appointment = await attendees.take_in(session, connector, appointment, event, set(participation.FIELDS))
         outcome = "created"
     else:
         appointment = await crm.set_participation(session, connector, appointment, connector.user_id, present=True)
-        outcome = "linked"
+        appointment = await attendees.take_in(session, connector, appointment, event, set(participation.FIELDS))
+        outcome = "remapped" if match.how == "remapped" else "linked"
     mapping.appointment_id = appointment.id
     remember_remote(mapping, event, hashes_of(event, None))
     remember_crm(mapping, appointment, crm_hashes(appointment, connector))
     mapping.synced_at = ctx.now
     session.add(mapping)
-    if match.how == "crm_id":
-        # Our own event, mapping lost (a push that died before storing it, a resync): its base is what the CRM
-        # wrote, so whatever Outlook changed since is a remote change, merged like any other.
+    if match.how not in ("crm_id", "remapped"):
+        await _occurrences(session, ctx, mapping, appointment, event, outcome, fresh=True)
+    if match.how == "crm_id" or (match.how == "remapped" and event.is_organizer):
+        # Our own event, mapping lost (a push that died before storing it, a resync) or re-created in Outlook:
+        # its base is what the CRM has, so whatever Outlook changed is a remote change, merged like any other.
         mapping.remote_fields = dict(mapping.crm_fields)
         mapping.remote_hash = convert.content_hash(mapping.remote_fields)
         await session.flush()
@@ -203,8 +242,8 @@ async def remove(session: AsyncSession, ctx: Context, mapping: SyncMapping) -> s
     if appointment is None or appointment.deleted_at is not None:
         mapping.state = "deleted"
         return "deleted"
-    if not mapping.is_organizer:  # an attendee's copy went: that person no longer takes part
-        await crm.set_participation(session, connector, appointment, connector.user_id, present=False)
+    if not mapping.is_organizer:  # an attendee's copy went (deleted, declined in Outlook): they do not take part
+        await attendees.answer_gone(session, connector, appointment)
         mapping.state = "unlinked"
         return "unlinked"
     if connector.deletion_policy == "delete_other_side":
@@ -215,16 +254,19 @@ async def remove(session: AsyncSession, ctx: Context, mapping: SyncMapping) -> s
     return "unlinked"
 
 
-async def live_in_window(session: AsyncSession, ctx: Context) -> dict[str, SyncMapping]:
-    rows = await session.scalars(select(SyncMapping).where(
-        SyncMapping.connector_id == ctx.connector.id, SyncMapping.state == "live",
-        SyncMapping.remote_id.is_not(None)))
+async def live_in_window(session: AsyncSession, ctx: Context,
+                         *, only: set[str] | None = None) -> dict[str, SyncMapping]:
+    query = select(SyncMapping).where(SyncMapping.connector_id == ctx.connector.id, SyncMapping.state == "live",
+                                      SyncMapping.remote_id.is_not(None))
+    rows = await session.scalars(query if only is None else query.where(SyncMapping.remote_id.in_(sorted(only))))
     return {m.remote_id: m for m in rows if _overlaps(m, ctx.window)}
 
 
 def _overlaps(mapping: SyncMapping, window: TimeWindow) -> bool:
     if mapping.remote_start is None or mapping.remote_end is None:
         return True
+    if occurrences.is_series(mapping):  # remote_start/end are the first occurrence's: a series runs on
+        return mapping.remote_start < window.end
     return mapping.remote_start < window.end and mapping.remote_end >= window.start
 
 
@@ -234,49 +276,59 @@ def gone_candidates(result: DeltaResult, held: dict[str, SyncMapping]) -> list[s
     removed = {rid for rid in result.removals if rid in held}
     if result.full:
         removed |= {rid for rid in held if rid not in listed}
+    elif set(result.removals) - set(held):
+        # A deleted series shows only as removed occurrence ids (the master is never listed): every held
+        # series this round did not list is checked (confirm_removals), so it goes in an incremental round too.
+        removed |= {rid for rid, m in held.items() if occurrences.is_series(m) and rid not in result.series}
     return sorted(removed)
 
 
 def suspect_empty(result: DeltaResult, held: dict[str, SyncMapping], gone: list[str]) -> bool:
     """The whole window would be emptied: a full round listing nothing, or every held item going at once."""
-    if len(held) < SUSPECT_EMPTY_MIN:
+    total = getattr(held, "total", len(held))  # batch.Held: a round may load only the mappings it needs
+    if total < SUSPECT_EMPTY_MIN:
         return False
     if result.full and not units(result):
         return True
-    return len(gone) >= len(held) and not units(result)
+    return len(gone) >= total and not units(result)
 
 
 async def apply(session: AsyncSession, ctx: Context, result: DeltaResult, confirmed: dict[str, RemoteEvent | None],
                 *, accept_empty: bool = False) -> Outcome:
     outcome = Outcome()
-    held = await live_in_window(session, ctx)
+    held = await batch.held_for(session, ctx, result)
     gone = [rid for rid in gone_candidates(result, held) if confirmed.get(rid, "absent") is None]
     if suspect_empty(result, held, gone) and not accept_empty:
         outcome.paused = "window_empty"
         sync_log(session, ctx.connector.id, "window_empty", f"the groupware listed nothing in the window while "
-                 f"{len(held)} synced appointments are there; paused, nothing deleted. Check the mailbox, then "
+                 f"{held.total} synced appointments are there; paused, nothing deleted. Check the mailbox, then "
                  "resume or resync", level="error")
         return outcome
-    for event in units(result):
-        outcome.listed.add(event.remote_id)
-        outcome.counts[await _guarded(session, ctx, event)] += 1
+    todo = units(result)
+    outcome.listed.update(e.remote_id for e in todo)
+    created, todo = await batch.place_new(session, ctx, todo)  # the plainly new ones in bulk
+    outcome.counts.update(created)
+    await batch.preload(session, ctx.connector.id, todo)  # the rest one by one, their rows read ahead
+    for event in todo:
+        outcome.counts[await _guarded(session, ctx, event, frozenset(gone))] += 1
     for rid in gone:
         mapping = held.get(rid)
-        if mapping is not None:
+        if mapping is not None and mapping.remote_id == rid:  # else remapped to its re-created event
             outcome.counts[await remove(session, ctx, mapping)] += 1
     for rid, still in confirmed.items():  # moved out of the window (or changed outside it): keep, note where
         mapping = held.get(rid)
         if still is not None and mapping is not None:
             mapping.remote_start, mapping.remote_end = still.start, still.end
-            outcome.counts["moved_out"] += 1
+            if not occurrences.is_series(mapping):  # a series only checked for being deleted stays put
+                outcome.counts["moved_out"] += 1
     return outcome
 
 
-async def _guarded(session: AsyncSession, ctx: Context, event: RemoteEvent) -> str:
+async def _guarded(session: AsyncSession, ctx: Context, event: RemoteEvent, gone: frozenset[str]) -> str:
     """One item in its own savepoint: an item the CRM refuses is logged and skipped, the round goes on."""
     try:
         async with session.begin_nested():
-            return await upsert(session, ctx, event)
+            return await upsert(session, ctx, event, gone)
     except DomainError as exc:
         sync_log(session, ctx.connector.id, "item_rejected", f"groupware item {event.remote_id[-16:]} was not "
                  f"taken: {type(exc).__name__} on {getattr(exc, 'field', '') or 'the appointment'}", level="warning")

@@ -42,6 +42,10 @@ class SyncMailbox(TenantScoped, Base):
     reconciled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # None: never checked; {} after a clean check; else {"missing_in_crm": n, "missing_remote": n}.
     mismatch: Mapped[dict | None] = mapped_column(JSONB)
+    # The outbound scan (outbound.find_changes): when it last looked, and for which window and connector
+    # settings; later scans read only what changed since (migration 0007).
+    outbound_watermark: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outbound_scope: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=1)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
 

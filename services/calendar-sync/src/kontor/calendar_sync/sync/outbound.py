@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import Uuid, and_, any_, delete, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.db import Database
 
 from kontor.calendar_sync.appointments.models import Appointment
+from kontor.calendar_sync.connectors.models import ConnectorSettings
 from kontor.calendar_sync.connectors.service import working_time_model
 from kontor.calendar_sync.connectors.working_hours import is_within_working_hours
 from kontor.calendar_sync.providers.base import (
     CalendarProvider, InvalidRequest, NotFound, PreconditionFailed, RemoteEvent, Throttled, TransientError,
     UnsupportedRecurrence,
 )
-from kontor.calendar_sync.sync import conflicts, convert, crm, inbound
+from kontor.calendar_sync.sync import attendees, conflicts, convert, crm, inbound, occurrences, participation, state
 from kontor.calendar_sync.sync.inbound import Context, crm_hashes, enqueue, remember_crm, remember_remote
 from kontor.calendar_sync.sync.models import PendingPush, SyncMapping
 from kontor.calendar_sync.sync.state import log as sync_log
@@ -36,6 +38,9 @@ log = logging.getLogger(__name__)
 TXN_NAMESPACE = uuid.UUID("8f0e4d1c-36a1-4d6e-9a49-1c3c52b0c2d7")
 MAX_PUSHES_PER_RUN = 200
 MAX_412_ROUNDS = 3
+# A transaction may stamp updated_at and commit after a later scan began: each scan looks back this far more.
+WATERMARK_MARGIN = timedelta(minutes=10)
+MAX_LISTED = 5000  # more changed appointments than this: one full scan
 GIVE_UP_DELAY = timedelta(hours=1)
 
 
@@ -57,30 +62,93 @@ def eligible(ctx: Context, appointment: Appointment, *, first_push: bool, manual
 
 
 async def find_changes(session: AsyncSession, ctx: Context) -> int:
-    """Enqueue pushes for the owner's new, changed and deleted appointments; returns how many were enqueued."""
+    """Enqueue pushes for the owner's new, changed and deleted appointments; returns how many were enqueued.
+
+    The first scan of a scope (window and connector settings: both change which appointments are eligible)
+    reads them all; later ones only what ``_to_look_at`` finds changed since, so an unchanged calendar costs
+    one query on an index.
+    """
+    row = await state.mailbox_state(session, ctx.connector.id)
+    scope = f"{ctx.window.start.isoformat()}/{ctx.window.end.isoformat()}/v{ctx.connector.version}"
+    scanned_at = datetime.now(UTC)  # wall clock, as appointments' updated_at (ctx.now may be a test's)
+    only = None
+    if row.outbound_scope == scope and row.outbound_watermark is not None:
+        only = await _to_look_at(session, ctx, row.outbound_watermark - WATERMARK_MARGIN)
+        if len(only) > MAX_LISTED:
+            only = None  # a mass change: one full scan reads them cheaper than long id lists
+    queued = await _scan(session, ctx, only) if only is None or only else 0
+    row.outbound_scope, row.outbound_watermark = scope, scanned_at
+    return queued
+
+
+def _owned_here(ctx: Context):
+    """Appointments this mailbox takes because of who owns them.
+
+    Another calendar (a non-CRM user's, registered and owned by a manager) gets back only what came from it,
+    through its mappings. A personal mailbox leaves out what came from its owner's other calendars: the
+    manager owns those appointments, and without this each would land in the manager's own Outlook too.
+    """
+    if ctx.connector.kind == "other_calendar":
+        return false()
+    from_another_calendar = exists().where(
+        SyncMapping.appointment_id == Appointment.id, SyncMapping.connector_id == ConnectorSettings.id,
+        ConnectorSettings.kind == "other_calendar")
+    return and_(Appointment.owner_id == ctx.connector.user_id, ~from_another_calendar)
+
+
+async def _to_look_at(session: AsyncSession, ctx: Context, since: datetime) -> set[uuid.UUID]:
+    """Appointments changed since ``since`` that are the owner's or mapped here and not in step with a live
+    mapping of this mailbox (new, changed, deleted), and those whose live mapping the engine marked for
+    another pass. One query on indexes; the database compares the versions, so rows in step never come back.
+    Written with EXISTS inside ORs, which PostgreSQL runs as hashed subplans: linear even right after a first
+    sync, when the tables have no statistics yet (a join may then be planned as a nested loop over both)."""
+    cid = ctx.connector.id
+
+    def live(*extra):
+        return exists().where(SyncMapping.appointment_id == Appointment.id, SyncMapping.connector_id == cid,
+                              SyncMapping.state == "live", *extra)
+
+    changed = select(Appointment.id).where(
+        Appointment.updated_at > since,
+        or_(_owned_here(ctx), live()),
+        or_(Appointment.deleted_at.is_not(None), ~live(SyncMapping.crm_version == Appointment.version)))
+    marked = select(SyncMapping.appointment_id).where(
+        SyncMapping.connector_id == cid, SyncMapping.state == "live", SyncMapping.crm_version.is_(None),
+        SyncMapping.appointment_id.is_not(None))
+    return set((await session.scalars(union_all(changed, marked))).all())
+
+
+async def _scan(session: AsyncSession, ctx: Context, only: set[uuid.UUID] | None) -> int:
+    """Enqueue what needs pushing among the appointments (``only`` these, if given)."""
     cid = ctx.connector.id
     live = SyncMapping.__table__.alias("live")
+    listed = literal(sorted(only), ARRAY(Uuid)) if only is not None else None
+    within = (lambda column: column == any_(listed)) if listed is not None else (lambda column: true())
     rows = (await session.execute(
         select(Appointment, live.c.id, live.c.crm_version, live.c.is_organizer)
         .outerjoin(live, and_(live.c.appointment_id == Appointment.id, live.c.connector_id == cid,
                               live.c.state == "live"))
-        .where(Appointment.owner_id == ctx.connector.user_id, Appointment.deleted_at.is_(None),
-               or_(live.c.id.is_not(None), Appointment.starts_at < ctx.window.end)))).all()
+        .where(within(Appointment.id), Appointment.deleted_at.is_(None),
+               or_(and_(_owned_here(ctx),
+                        or_(live.c.id.is_not(None), Appointment.starts_at < ctx.window.end)),
+                   # an attendee's copy: its owner's answer may have changed in the CRM (attendees.answer)
+                   and_(live.c.id.is_not(None), live.c.is_organizer.is_(False)))))).all()
     ended = set((await session.scalars(select(SyncMapping.appointment_id).where(
-        SyncMapping.connector_id == cid, SyncMapping.state != "live", SyncMapping.appointment_id.is_not(None)))).all())
+        within(SyncMapping.appointment_id), SyncMapping.connector_id == cid, SyncMapping.state != "live",
+        SyncMapping.appointment_id.is_not(None)))).all())
     queued = 0
     for appointment, mapping_id, crm_version, is_organizer in rows:
         if mapping_id is None:
             if appointment.id in ended or not eligible(ctx, appointment, first_push=True):
                 continue
-        elif crm_version == appointment.version or not is_organizer or not eligible(ctx, appointment,
-                                                                                       first_push=False):
+        elif crm_version == appointment.version or not eligible(ctx, appointment, first_push=False):
             continue
         await enqueue(session, cid, appointment.id, "upsert")
         queued += 1
     deleted = (await session.scalars(
         select(SyncMapping.appointment_id).join(Appointment, Appointment.id == SyncMapping.appointment_id)
-        .where(SyncMapping.connector_id == cid, SyncMapping.state == "live", Appointment.deleted_at.is_not(None)))).all()
+        .where(within(SyncMapping.appointment_id), SyncMapping.connector_id == cid, SyncMapping.state == "live",
+               Appointment.deleted_at.is_not(None)))).all()
     for appointment_id in deleted:
         await enqueue(session, cid, appointment_id, "delete")
         queued += 1
@@ -159,18 +227,24 @@ async def push_one(db: Database, provider: CalendarProvider, ctx: Context, push_
                 await session.delete(push)
                 return "skipped"
             operation, remote_id = "create", None
-        elif not mapping.is_organizer or not eligible(ctx, appointment, first_push=False):
-            await session.delete(push)  # don't-sync flag, skipped status, or an attendee's copy: stays as it is
+        elif not eligible(ctx, appointment, first_push=False):
+            await session.delete(push)  # don't-sync flag or skipped status: stays as it is
             return "skipped"
+        elif not mapping.is_organizer:
+            operation, remote_id = "answer", mapping.remote_id  # an attendee's copy: only its owner's answer
         else:
             operation, remote_id = "update", mapping.remote_id
         event = convert.to_remote(appointment, connector) if appointment is not None else None
+        if operation == "create":  # the CRM's participants and resources are invited with the create, once
+            event = await attendees.for_create(session, connector, appointment, event)
         version = appointment.version if appointment is not None else None
         base = dict(mapping.crm_fields) if mapping else {}
         change_key = mapping.remote_change_key if mapping else None
         remote_base = dict(mapping.remote_fields) if mapping else {}
     if operation == "delete":
         return await _delete(db, provider, ctx, push_id, remote_id)
+    if operation == "answer":
+        return await attendees.answer(db, provider, connector, ctx.now, push_id, appointment.id, remote_id)
     if operation == "create":
         created = await provider.create(mailbox, event, transaction_id(connector.id, appointment.id))
         async with db.unit_of_work(tenant) as session:
@@ -186,9 +260,29 @@ async def push_one(db: Database, provider: CalendarProvider, ctx: Context, push_
             await session.execute(delete(PendingPush).where(PendingPush.id == push_id))
             sync_log(session, connector.id, "pushed", f"appointment {appointment.id} created in the groupware",
                      appointment_id=appointment.id)
+            if appointment.rrule:
+                mapping.crm_version = None  # one more (network-free) pass settles the series' occurrences
+        if appointment.rrule:
+            await _push_occurrences(db, provider, ctx, appointment.id)
         return "created"
-    return await _update(db, provider, ctx, push_id, appointment.id, remote_id, event, base, change_key,
-                         remote_base)
+    outcome = await _update(db, provider, ctx, push_id, appointment.id, remote_id, event, base, change_key,
+                            remote_base)
+    if appointment.rrule and outcome != "gone_remotely":
+        # Exchange drops every exception and cancellation when a series' pattern or times change.
+        reapply = bool({"recurrence", "time"} & conflicts.changed(base, convert.field_hashes(event)))
+        await _push_occurrences(db, provider, ctx, appointment.id, reapply=reapply)
+    return outcome
+
+
+async def _push_occurrences(db: Database, provider: CalendarProvider, ctx: Context, appointment_id: uuid.UUID,
+                            *, reapply: bool = False) -> None:
+    """The series' changed and cancelled occurrences (occurrences.py); a failure leaves a push behind."""
+    try:
+        await occurrences.push(db, provider, ctx.connector, ctx.now, appointment_id, reapply=reapply)
+    except Exception:
+        async with db.unit_of_work(ctx.connector.tenant_id) as session:
+            await enqueue(session, ctx.connector.id, appointment_id, "upsert")
+        raise
 
 
 async def _delete(db: Database, provider: CalendarProvider, ctx: Context, push_id: uuid.UUID, remote_id: str) -> str:
@@ -214,15 +308,18 @@ async def _update(db: Database, provider: CalendarProvider, ctx: Context, push_i
                   change_key: str | None, remote_base: dict[str, str]) -> str:
     connector = ctx.connector
     crm_now = convert.field_hashes(event)
-    fields = conflicts.changed(base, crm_now)
+    # Fields a mapping from before attendees were synced has no base for are not pushed (no invitations).
+    fields = conflicts.changed(base, crm_now) - participation.unknown_in(base)
     updated: RemoteEvent | None = None
     outcome = "updated"
     for _ in range(MAX_412_ROUNDS):
         if not fields:
             break
         try:
-            updated = await provider.update(connector.mailbox, remote_id, convert.changes_for(event, fields),
-                                            if_match=change_key)
+            patch = await attendees.changes(db, provider, connector, appointment_id, remote_id, event, fields)
+            if not patch.values:  # e.g. an attendee list that came out the same: nothing to send, no update mail
+                break
+            updated = await provider.update(connector.mailbox, remote_id, patch, if_match=change_key)
             break
         except PreconditionFailed:
             outcome = "merged"
@@ -245,7 +342,8 @@ async def _update(db: Database, provider: CalendarProvider, ctx: Context, push_i
         if mapping is not None and appointment is not None:
             if updated is not None:
                 remember_remote(mapping, updated, inbound.hashes_of(updated, mapping))
-            mapping.crm_fields, mapping.crm_hash = crm_now, convert.content_hash(crm_now)
+            mapping.crm_fields = {**occurrences.only(mapping.crm_fields or {}), **crm_now}
+            mapping.crm_hash = convert.content_hash(crm_now)
             # Changed again while we pushed: the next scan pushes the rest.
             mapping.crm_version = appointment.version if crm_hashes(appointment, connector) == crm_now else None
             mapping.synced_at = ctx.now

@@ -14,7 +14,7 @@ from kontor.protos.calendar.v1 import sync_pb2_grpc as pb_grpc
 from kontor.calendar_sync.connectors import service as connectors
 from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised, timestamp
-from kontor.calendar_sync.sync import health
+from kontor.calendar_sync.sync import hand_push, health, now
 
 CONNECTOR = "connector"
 MAX_LINES = 500
@@ -40,8 +40,8 @@ def _limit(value: int) -> int:
 
 
 class SyncServicer(pb_grpc.SyncServiceServicer):
-    def __init__(self, db: Database, contacts: Contacts):
-        self._db, self._contacts = db, contacts
+    def __init__(self, db: Database, contacts: Contacts, trigger: now.SyncTrigger | None = None):
+        self._db, self._contacts, self._trigger = db, contacts, trigger
 
     async def _connector(self, session, principal, raw: str) -> uuid.UUID:
         connector_id = parse_uuid(raw, "connector_id")
@@ -81,7 +81,33 @@ class SyncServicer(pb_grpc.SyncServiceServicer):
             await health.resume(session, cid, accept_deletions=request.accept_deletions)
             return health_to_proto(await health.mailbox_health(session, cid))
 
+    async def RunSyncNow(self, request, context):
+        async with authorised(self._db, self._contacts, CONNECTOR, "update") as (session, principal, _):
+            cid = await self._connector(session, principal, request.connector_id)
+            wait = await now.request_run(session, cid)  # due for beat too: a lost task delays, never drops
+            answer = health_to_proto(await health.mailbox_health(session, cid))
+            tenant_id = principal.tenant_id
+        # Queued after the commit, so the task sees the due mark; a run in progress is no error (it retries).
+        if self._trigger is not None:
+            await self._trigger.request(tenant_id, cid, countdown=wait)
+        return answer
 
-def register(server: grpc.aio.Server, db: Database, contacts: Contacts) -> list[str]:
-    pb_grpc.add_SyncServiceServicer_to_server(SyncServicer(db, contacts), server)
+    async def PushAppointment(self, request, context):
+        appointment_id = parse_uuid(request.appointment_id, "appointment_id")
+        wanted = parse_uuid(request.connector_id, "connector_id") if request.connector_id else None
+        async with authorised(self._db, self._contacts, CONNECTOR, "update") as (session, principal, _):
+            queued = await hand_push.push_by_hand(session, principal=principal, appointment_id=appointment_id,
+                                                  connector_id=wanted)
+            waits = {cid: await now.request_run(session, cid) for cid in queued}
+            tenant_id = principal.tenant_id
+        if self._trigger is not None:  # after the commit: the run finds the queued push
+            for cid, wait in waits.items():
+                await self._trigger.request(tenant_id, cid, countdown=wait)
+        return pb.PushAppointmentResponse(appointment_id=str(appointment_id),
+                                          connector_ids=[str(cid) for cid in queued])
+
+
+def register(server: grpc.aio.Server, db: Database, contacts: Contacts,
+             trigger: now.SyncTrigger | None = None) -> list[str]:
+    pb_grpc.add_SyncServiceServicer_to_server(SyncServicer(db, contacts, trigger), server)
     return [pb.DESCRIPTOR.services_by_name["SyncService"].full_name]

@@ -25,7 +25,9 @@ For the emulator (and any private authority), pass ``authority`` and
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -62,6 +64,14 @@ class GraphCredentials:
         raise NeedsReauthorisation("credentials have neither a secret nor a certificate", code="no_credential")
 
 
+# One msal application per (authority, app registration, credential) for the whole process. msal keeps its
+# token cache (and what it discovered about the authority) in the application object, and advises keeping
+# that object alive: a provider made for the next round then reuses a valid token instead of asking the
+# token endpoint again. A refused credential drops its application, so the next attempt starts afresh.
+_APPS: dict[tuple, object] = {}
+_APPS_LOCK = threading.Lock()
+
+
 class TokenSource:
     def __init__(self, credentials: GraphCredentials, *, authority: str | None = None, ca_path: str | None = None,
                  scope: str = GRAPH_SCOPE, refresh_margin: float = 300.0, timeout: float = 30.0) -> None:
@@ -76,6 +86,7 @@ class TokenSource:
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
         self.acquisitions = 0  # tokens fetched from msal (for tests and metrics)
+        self.fetched = 0  # of those, how many msal had to ask the token endpoint for (not from its cache)
 
     def _build(self):
         import msal
@@ -94,20 +105,41 @@ class TokenSource:
             timeout=self.timeout,
         )
 
+    def _key(self) -> tuple:
+        credential = hashlib.sha256(repr(self.credentials.msal_credential()).encode()).hexdigest()
+        return (self.authority, self.credentials.client_id, credential, self.ca_path, self.timeout)
+
+    def _shared_app(self):
+        key = self._key()
+        with _APPS_LOCK:
+            app = _APPS.get(key)
+        if app is None:
+            app = self._build()
+            with _APPS_LOCK:
+                app = _APPS.setdefault(key, app)
+        return app
+
+    def _forget_app(self) -> None:
+        if self._app is not None:
+            with _APPS_LOCK:
+                for key in [k for k, app in _APPS.items() if app is self._app]:
+                    del _APPS[key]
+        self._app = None
+
     def _acquire_sync(self, force: bool) -> dict:
         import requests
 
         try:
             if self._app is None:
-                self._app = self._build()
+                self._app = self._shared_app()
             if force:
                 self._app.remove_tokens_for_client()
             return self._app.acquire_token_for_client([self.scope])
         except ValueError as exc:  # msal: unknown tenant / authority during discovery
-            self._app = None
+            self._forget_app()
             return {"error": "invalid_tenant", "error_description": type(exc).__name__}
         except requests.RequestException as exc:
-            self._app = None
+            self._forget_app()
             return {"error": "network", "error_description": type(exc).__name__}
 
     async def token(self, *, force: bool = False, failed: str | None = None) -> str:
@@ -118,7 +150,7 @@ class TokenSource:
                 return self._token  # type: ignore[return-value]
             result = await asyncio.to_thread(self._acquire_sync, force)
             if "access_token" not in result:
-                self._app = None  # msal replays refused answers for a while; a fixed credential must be tried afresh
+                self._forget_app()  # msal replays refused answers for a while; a fixed credential must be tried afresh
                 error = str(result.get("error") or "unknown")
                 codes = result.get("error_codes") or []
                 log.warning("graph token refused", extra={"error": error, "aadsts": codes,
@@ -127,6 +159,7 @@ class TokenSource:
                     raise NeedsReauthorisation(f"token refused: {error} {codes}", code=error)
                 raise TransientError(f"token endpoint failed: {error}", code=error)
             self.acquisitions += 1
+            self.fetched += result.get("token_source") != "cache"
             self._token = result["access_token"]
             self._expires_at = time.monotonic() + float(result.get("expires_in") or 3600)
             return self._token

@@ -44,6 +44,7 @@ from kontor.calendar_sync.providers.base import (
 )
 from kontor.calendar_sync.providers.graph.auth import TokenSource
 from kontor.calendar_sync.providers.graph.limits import LimitPolicy, MailboxLimiter, record, record_retry, retry_delay
+from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits, SharedMailboxLimiter
 
 log = logging.getLogger("kontor.calendar_sync.providers.graph")
 
@@ -108,12 +109,15 @@ class GraphHttp:
 
     def __init__(self, tokens: TokenSource, *, base_url: str = GRAPH_BASE, ca_path: str | None = None,
                  policy: LimitPolicy | None = None, timeout: float = 60.0,
-                 transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep,
+                 limits: RedisLimits | None = None, app: str = "") -> None:
         self.tokens = tokens
+        self._limits = limits  # None: per process (MailboxLimiter); else shared by every worker through Redis
+        self.app = app  # Graph's limits are per app registration and mailbox
         self.base_url = base_url.rstrip("/")
         self.policy = policy or LimitPolicy()
         self._sleep = sleep
-        self._limiters: dict[str, MailboxLimiter] = {}
+        self._limiters: dict[str, MailboxLimiter | SharedMailboxLimiter] = {}
         verify: object = ssl.create_default_context(cafile=ca_path) if ca_path else True
         self.client = httpx.AsyncClient(verify=verify, timeout=timeout, transport=transport,
                                         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32))
@@ -121,11 +125,12 @@ class GraphHttp:
     async def aclose(self) -> None:
         await self.client.aclose()
 
-    def limiter(self, mailbox: str) -> MailboxLimiter:
+    def limiter(self, mailbox: str) -> MailboxLimiter | SharedMailboxLimiter:
         key = mailbox.lower()
         lim = self._limiters.get(key)
         if lim is None:
-            lim = self._limiters[key] = MailboxLimiter(self.policy)
+            lim = self._limiters[key] = (self._limits.limiter(self.app, key, self.policy) if self._limits
+                                         else MailboxLimiter(self.policy))
         return lim
 
     def url(self, path_or_url: str) -> str:
@@ -191,7 +196,7 @@ class GraphHttp:
                 raise PreconditionFailed(message, status=status, code=code)
             if status in _RETRY_STATUS:
                 retry_after = _retry_after(response)
-                limiter.hold(retry_after if retry_after is not None else 1.0)
+                await limiter.hold(retry_after if retry_after is not None else 1.0)
                 attempt += 1
                 wait = retry_delay(attempt, retry_after, self.policy)
                 if attempt >= self.policy.max_attempts or (retry_after or 0) > self.policy.max_wait:

@@ -17,6 +17,11 @@ side, so throttling is the exception, not the flow control:
   :class:`Throttled` goes up with the wait, so the engine persists its work
   and a later task picks it up.
 
+:class:`MailboxLimiter` counts in this process only. Workers share the
+limits through Redis with ``shared_limits.RedisLimits`` (what the Celery
+tasks use); this one is the fallback when Redis is away, and what a
+provider made without Redis (tests, CLI) uses.
+
 :class:`RequestStats` counts what a piece of work cost: open one with
 ``counting()`` and every request made inside (also in tasks started there)
 adds to it.
@@ -80,6 +85,12 @@ def record(outcome: str) -> None:
         stats.add(outcome)
 
 
+def note_in_flight(count: int) -> None:
+    """``count`` requests of this process are in flight to one mailbox now."""
+    for stats in _STATS.get():
+        stats.max_in_flight = max(stats.max_in_flight, count)
+
+
 def record_retry() -> None:
     for stats in _STATS.get():
         stats.retries += 1
@@ -108,8 +119,12 @@ class MailboxLimiter:
         self.in_flight = 0
         self.max_seen = 0
 
-    def hold(self, seconds: float) -> None:
+    def hold_here(self, seconds: float) -> None:
         self._held_until = max(self._held_until, self._clock() + seconds)
+
+    async def hold(self, seconds: float) -> None:
+        """After a 429/503: no request to this mailbox before ``seconds`` are over."""
+        self.hold_here(seconds)
 
     def _refill(self) -> None:
         now = self._clock()

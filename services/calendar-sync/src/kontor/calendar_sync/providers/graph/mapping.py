@@ -132,6 +132,11 @@ def _email(value: dict | None) -> Person | None:
     return Person(email=address["address"], name=address.get("name") or "")
 
 
+def _own_response(data: dict) -> str:
+    response = ((data.get("responseStatus") or {}).get("response")) or "none"
+    return response if response in _RESPONSES else "none"
+
+
 def from_graph(data: dict, *, origin: str | None = None) -> RemoteEvent:
     """One Graph event JSON → :class:`RemoteEvent` (``links`` stays ``None`` unless the JSON carries the properties)."""
     is_all_day = bool(data.get("isAllDay"))
@@ -178,13 +183,18 @@ def from_graph(data: dict, *, origin: str | None = None) -> RemoteEvent:
         recurrence=recurrence,
         event_type=kind,
         series_master_id=data.get("seriesMasterId"),
+        # Each occurrence and exception has its own iCalUId; ``uid`` is the one the whole series shares.
+        series_ical_uid=(data.get("uid") or None) if kind in ("occurrence", "exception") else None,
         original_start=_parse_instant(data.get("originalStart")),
         is_cancelled=bool(data.get("isCancelled")),
         is_organizer=bool(data.get("isOrganizer", True)),
+        response=_own_response(data),
         links=links,
         last_modified=_parse_instant(data.get("lastModifiedDateTime")),
         transaction_id=data.get("transactionId"),
     )
+    if data.get("responseRequested") is False:
+        event.extra["response_requested"] = False  # the organizer asked for no answers: respond silently
     if props is not None and origin is not None and props.get(PROP_ORIGIN) not in (None, "", origin):
         event.extra["foreign_origin"] = True  # written by another Kontor tenant: don't trust its links
     return event

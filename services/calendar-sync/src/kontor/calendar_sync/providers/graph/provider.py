@@ -31,7 +31,7 @@ pages), so per-event ``GET …?$expand=`` for every event is out. Instead:
   master, fetched once per series with its properties (``fetch_masters``).
 
 So a first sync costs ``ceil(N / page size)`` delta pages + 1 listing page
-(+ 1 GET per recurring series), and an incremental round with ``k`` changed,
+(+ 1 GET and 1 ``/instances`` page per recurring series touched), and an incremental round with ``k`` changed,
 already-mapped events costs its delta pages only.
 
 Writing: create with ``transactionId`` (a retried POST returns the first
@@ -59,6 +59,7 @@ from kontor.calendar_sync.providers.base import (
     DeltaResult,
     EventChanges,
     InvalidRequest,
+    NeedsReauthorisation,
     NotFound,
     RemoteEvent,
     Resource,
@@ -71,11 +72,13 @@ from kontor.calendar_sync.providers.graph import recurrence as rec
 from kontor.calendar_sync.providers.graph.auth import GraphCredentials, TokenSource
 from kontor.calendar_sync.providers.graph.http import GRAPH_BASE, GraphHttp, user_path
 from kontor.calendar_sync.providers.graph.limits import LimitPolicy, counting
+from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits
 from kontor.calendar_sync.providers.graph.timezones import from_dtz, utc_iso, zone
 
 log = logging.getLogger("kontor.calendar_sync.providers.graph")
 
 PLACES_KEY = "_places"  # limiter key for tenant-wide calls (not a mailbox)
+RESPONSE_ACTIONS = {"accepted": "accept", "tentativelyAccepted": "tentativelyAccept", "declined": "decline"}
 
 
 def _links_default(event: RemoteEvent) -> bool:
@@ -93,11 +96,13 @@ class GraphProvider:
 
     def __init__(self, credentials: GraphCredentials, *, origin: str, base_url: str = GRAPH_BASE,
                  authority: str | None = None, ca_path: str | None = None, policy: LimitPolicy | None = None,
-                 page_size: int = 1000, transport=None, token_source: TokenSource | None = None) -> None:
+                 page_size: int = 1000, transport=None, token_source: TokenSource | None = None,
+                 limits: RedisLimits | None = None) -> None:
         self.origin = origin
         self.page_size = page_size
         self.tokens = token_source or TokenSource(credentials, authority=authority, ca_path=ca_path)
-        self.http = GraphHttp(self.tokens, base_url=base_url, ca_path=ca_path, policy=policy, transport=transport)
+        self.http = GraphHttp(self.tokens, base_url=base_url, ca_path=ca_path, policy=policy, transport=transport,
+                              limits=limits, app=f"{credentials.tenant_id}/{credentials.client_id}")
         self._tagged_pages: dict[str, int] = {}
 
     async def aclose(self) -> None:
@@ -182,6 +187,11 @@ class GraphProvider:
                     e.series_ical_uid = master.ical_uid
                     if e.links is None:
                         e.links = master.links
+            # Delta lists no masters and gives no sure sign of a cancelled occurrence (only an "@removed"
+            # occurrence id, if anything): one /instances listing per touched series tells its exceptions
+            # and cancelled occurrences in the window.
+            await asyncio.gather(*(self._read_instances(mailbox, m, window) for m in series.values()
+                                   if m.recurrence is not None))
             if needs_links is not False:
                 wanted = _links_default if needs_links is True else needs_links
                 await self._resolve_links(mailbox, [e for e in upserts if e.event_type != "occurrence" and wanted(e)])
@@ -350,19 +360,35 @@ class GraphProvider:
     async def series(self, mailbox: str, master_id: str, window: TimeWindow) -> tuple[RemoteEvent, list[RemoteEvent]]:
         """The master with ``recurrence.exdates`` (cancelled occurrences inside ``window``) and its exceptions there."""
         master = await self.get(mailbox, master_id)
-        instances = await self.instances(mailbox, master_id, window)
-        exceptions = [i for i in instances if i.event_type == "exception"]
-        if master.recurrence is None:
-            return master, exceptions
-        seen = {i.original_start for i in instances if i.original_start}
-        expected = expand(master, window)
-        cancelled = tuple(sorted(s for s in expected if s not in seen))
-        master.recurrence = dataclasses.replace(master.recurrence, exdates=cancelled)
+        await self._read_instances(mailbox, master, window)
+        return master, list(master.exceptions)
+
+    async def _read_instances(self, mailbox: str, master: RemoteEvent, window: TimeWindow) -> None:
+        """Fill ``master.recurrence.exdates`` (cancelled occurrences inside ``window``), ``master.exceptions``
+        and ``master.expanded`` from one ``/instances`` listing.
+
+        Graph has no EXDATE: a cancelled occurrence is simply missing from the instances
+        (https://learn.microsoft.com/graph/api/event-list-instances), so it is an expected start
+        (the pattern, expanded in the series' zone) that no instance claims as its ``originalStart``.
+        The listing reaches a week beyond the window so an exception moved out of it still claims its slot.
+        """
+        margin = timedelta(days=7)
+        instances = await self.instances(mailbox, master.remote_id,
+                                         TimeWindow(window.start - margin, window.end + margin))
+        exceptions = sorted((i for i in instances if i.event_type == "exception"),
+                            key=lambda e: e.original_start or e.start)
         for exc in exceptions:
             exc.series_ical_uid = master.ical_uid
+            exc.series_master_id = exc.series_master_id or master.remote_id
+            exc.is_private = exc.is_private or master.is_private  # a changed occurrence of a private series
             if exc.links is None:
                 exc.links = master.links
-        return master, exceptions
+        if master.recurrence is not None:
+            seen = {i.original_start for i in instances if i.original_start}
+            cancelled = tuple(sorted(s for s in expand(master, window) if s not in seen))
+            master.recurrence = dataclasses.replace(master.recurrence, exdates=cancelled)
+        master.exceptions = tuple(exceptions)
+        master.expanded = window
 
     async def _occurrence_id(self, mailbox: str, master_id: str, original_start: datetime, duration: timedelta) -> str:
         original = original_start.astimezone(UTC)
@@ -406,7 +432,52 @@ class GraphProvider:
                     room = rooms.get((r.get("emailAddress") or "").lower())
                     if room:
                         room.room_list = address
-        return sorted(rooms.values(), key=lambda r: r.email)
+        equipment = await self.list_equipment(skip=set(rooms))
+        return sorted([*rooms.values(), *equipment], key=lambda r: r.email)
+
+    async def list_equipment(self, *, skip: set[str] = frozenset()) -> list[Resource]:
+        """Equipment mailboxes. ``/places`` knows rooms and workspaces only; equipment mailboxes are users whose
+        ``mailboxSettings.userPurpose`` is ``equipment`` (https://learn.microsoft.com/graph/api/resources/mailboxsettings),
+        readable one user at a time (not in a collection), with ``MailboxSettings.Read``. So: one ``GET /users``
+        listing plus one ``GET /users/{id}/mailboxSettings`` per user that is not a room already. An app without
+        that permission lists no equipment (logged), rooms still come."""
+        users: list[dict] = []
+        params = {"$select": "id,displayName,mail,userPrincipalName"}
+        async for items in self._pages(PLACES_KEY, "/users", params):
+            users.extend(u for u in items if (u.get("mail") or u.get("userPrincipalName") or "").lower() not in skip)
+
+        async def purpose(user: dict) -> str:
+            address = (user.get("mail") or user.get("userPrincipalName") or "").lower()
+            body = await self._json(address, "GET", f"{user_path(user['id'])}/mailboxSettings",
+                                    params={"$select": "userPurpose"}, headers=self._headers(paged=False))
+            return body.get("userPurpose") or ""
+
+        try:
+            purposes = await asyncio.gather(*(purpose(u) for u in users))
+        except (NeedsReauthorisation, InvalidRequest) as exc:
+            log.warning("graph mailbox settings unreadable, no equipment listed",
+                        extra={"status": exc.status, "code": exc.code})
+            return []
+        out = []
+        for user, kind in zip(users, purposes, strict=True):
+            if kind == "equipment":
+                address = (user.get("mail") or user.get("userPrincipalName") or "").lower()
+                out.append(Resource(email=address, name=user.get("displayName") or address, kind="equipment",
+                                    remote_id=user.get("id")))
+        return out
+
+    # ---- meeting responses ------------------------------------------------------------------------
+
+    async def respond(self, mailbox: str, remote_id: str, response: str, *, send_response: bool = True) -> None:
+        """The mailbox owner answers a meeting they were invited to: ``accepted`` | ``tentativelyAccepted`` |
+        ``declined`` through Graph's ``accept`` / ``tentativelyAccept`` / ``decline`` actions
+        (https://learn.microsoft.com/graph/api/event-accept); an attendee's ``status`` cannot be PATCHed.
+        ``send_response=False`` answers without a message to the organizer. Exchange takes a declined meeting
+        out of the calendar."""
+        action = RESPONSE_ACTIONS[response]
+        await self.http.request(mailbox, "POST", f"{user_path(mailbox)}/events/{remote_id}/{action}",
+                                json={"sendResponse": send_response}, headers=self._headers(paged=False))
+        log.info("graph meeting answered", extra={"mailbox": mailbox, "remote_id": remote_id, "response": response})
 
     async def get_schedule(self, mailbox: str, emails: Sequence[str], window: TimeWindow,
                            interval_minutes: int = 30) -> list[Schedule]:
