@@ -3,18 +3,13 @@
 import pytest
 from redis.asyncio import Redis
 
-from kontor.devstack.ports import free_port
-from kontor.devstack.servers import RedisServer
+from kontor.devstack.testing import redis_server
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory):
-    server = RedisServer(tmp_path_factory.mktemp("redis"), free_port())
-    server.start()
-    try:
-        yield server.url
-    finally:
-        server.stop()
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The REST edge of the CRM calendar: what the OpenAPI document promises, what PATCH sends, how times render."""
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -14,6 +15,7 @@ from kontor.protos.calendar.v1 import calendar_pb2
 class _Runtime:
     verifier = None
     extras: dict = {}
+    settings = SimpleNamespace(attachment_max_bytes=1024, attachment_transfer_timeout_s=5.0)
 
 
 def _paths() -> dict:
@@ -31,6 +33,8 @@ def test_openapi_lists_every_route_with_its_problems():
         "/api/v1/calendars/users/{user_id}", "/api/v1/calendars/companies/{company_id}",
         "/api/v1/calendars/persons/{person_id}", "/api/v1/calendars/resources/{resource_id}",
         "/api/v1/freebusy", "/api/v1/resources", "/api/v1/resources/{resource_id}",
+        "/api/v1/appointments/{appointment_id}/attachments",
+        "/api/v1/appointments/{appointment_id}/attachments/{attachment_id}",
     }
     for path in ("/api/v1/appointments/{appointment_id}", "/api/v1/resources/{resource_id}"):
         for method in ("patch", "delete"):

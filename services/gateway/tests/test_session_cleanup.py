@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kontor.devstack.ports import free_port
-from kontor.devstack.servers import PostgresServer
+from kontor.devstack.testing import service_database
 from kontor.platform import migrations
 from kontor.platform.db import Database
 
@@ -28,13 +27,8 @@ TTL = timedelta(days=14)
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory) -> str:
-    server = PostgresServer(tmp_path_factory.mktemp("postgres"), free_port())
-    server.start()
-    try:
-        url = asyncio.run(server.ensure_service_database("gateway"))
+    with service_database(tmp_path_factory.mktemp("postgres"), "gateway") as url:
         yield url
-    finally:
-        server.stop()
 
 
 async def _family(db: Database, tenant: uuid.UUID, *, user: str = "u1", tokens: int = 1) -> uuid.UUID:

@@ -1,6 +1,7 @@
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
+from kontor.platform.service_credentials import parse_clients
 from kontor.platform.settings import ServiceSettings
 
 
@@ -16,6 +17,13 @@ class GatewaySettings(ServiceSettings):
     calendar_sync_addr: str = Field(description="host:port of the calendar-sync gRPC server")
     upstream_timeout_s: float = Field(default=10.0, gt=0)
 
+    # Appointment attachments (calendar_api/attachments.py): streamed through to calendar-sync's blob store.
+    attachment_max_bytes: int = Field(
+        default=25 * 1024 * 1024, ge=1, description="Largest attachment upload, in bytes; larger ones answer 413 "
+        "(keep it equal to KONTOR_CALENDAR_SYNC_BLOB_STORE_MAX_BYTES)")
+    attachment_transfer_timeout_s: float = Field(
+        default=300.0, gt=0, description="Deadline of one attachment upload or download (slow clients included)")
+
     # Login and sessions (identity/).
     refresh_token_ttl_s: int = Field(default=14 * 86400, ge=300, description="Lifetime of a refresh token; "
                                      "every refresh issues a new one with a fresh lifetime")
@@ -30,6 +38,22 @@ class GatewaySettings(ServiceSettings):
         "verifier has fetched it (their JWKS cache refreshes at most every 30 s)")
     signing_key_reload_s: float = Field(default=10.0, gt=0, description="How often the gateway rereads its keys")
 
+    # Delegated tokens for Kontor's own services' background work (service_tokens/, gRPC TokenService).
+    service_clients: SecretStr = Field(
+        default=SecretStr(""), description="Services that may ask for a user's delegated token: "
+        "'<service>:<sha256 hex of its SERVICE_SECRET>' entries, comma-separated (e.g. calendar-sync:9f86d0...). "
+        "Empty: nobody may. Make a pair with `python -c 'from kontor.platform.service_credentials import "
+        "new_secret; print(*new_secret())'`")
+    delegated_token_ttl_s: int = Field(
+        default=300, ge=60, le=900, description="Lifetime of a delegated token (never longer than "
+        "ACCESS_TOKEN_TTL_S)")
+
+    @field_validator("service_clients")
+    @classmethod
+    def _service_clients_parse(cls, value: SecretStr) -> SecretStr:
+        parse_clients(value.get_secret_value())  # a ValueError names the entry, never a digest
+        return value
+
     # Brute-force throttling of logins and rate limits of /api/v1 (edge/), counted in Redis.
     login_max_failures_per_account: int = Field(default=5, ge=1)
     login_max_failures_per_ip: int = Field(default=50, ge=1)
@@ -37,6 +61,11 @@ class GatewaySettings(ServiceSettings):
     rate_limit_window_s: int = Field(default=60, ge=1)
     rate_limit_per_user: int = Field(default=600, ge=1, description="Requests per user and window")
     rate_limit_per_tenant: int = Field(default=6000, ge=1, description="Requests per tenant and window")
+
+    # Microsoft Graph's webhook POST /api/v1/webhooks/graph (webhooks_api/): change notifications forwarded per
+    # subscription and window; the rest are acknowledged and dropped (the mailbox is due already).
+    graph_webhook_notifications_per_subscription: int = Field(default=30, ge=1)
+    graph_webhook_window_s: int = Field(default=60, ge=1)
 
     # Server-sent change stream GET /api/v1/changes (changes/).
     changes_max_streams_per_user: int = Field(default=5, ge=1, description="Open change streams per user, "

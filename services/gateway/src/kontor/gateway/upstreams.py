@@ -6,8 +6,10 @@ import grpc
 
 from kontor.platform import grpc_client
 from kontor.protos.billing.v1 import billing_pb2_grpc
+from kontor.protos.calendar.v1 import attachments_pb2_grpc
 from kontor.protos.calendar.v1 import calendar_pb2_grpc
 from kontor.protos.calendar.v1 import connectors_pb2_grpc
+from kontor.protos.calendar.v1 import notifications_pb2_grpc
 from kontor.protos.calendar.v1 import sync_pb2_grpc
 from kontor.protos.contacts.v1 import companions_pb2_grpc, data_pb2_grpc, persons_pb2_grpc
 from kontor.protos.contacts.v1 import access_pb2_grpc, contacts_pb2_grpc, identity_pb2_grpc
@@ -43,8 +45,10 @@ class Upstreams:
     groupware_servers: connectors_pb2_grpc.GroupwareServerServiceStub
     connectors: connectors_pb2_grpc.ConnectorServiceStub
     appointments: calendar_pb2_grpc.AppointmentServiceStub
+    attachments: attachments_pb2_grpc.AttachmentServiceStub
     resources: calendar_pb2_grpc.ResourceServiceStub
     sync: sync_pb2_grpc.SyncServiceStub
+    graph_notifications: notifications_pb2_grpc.ChangeNotificationServiceStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Upstreams":
@@ -78,8 +82,10 @@ class Upstreams:
             groupware_servers=connectors_pb2_grpc.GroupwareServerServiceStub(calendar_sync),
             connectors=connectors_pb2_grpc.ConnectorServiceStub(calendar_sync),
             appointments=calendar_pb2_grpc.AppointmentServiceStub(calendar_sync),
+            attachments=attachments_pb2_grpc.AttachmentServiceStub(calendar_sync),
             resources=calendar_pb2_grpc.ResourceServiceStub(calendar_sync),
             sync=sync_pb2_grpc.SyncServiceStub(calendar_sync),
+            graph_notifications=notifications_pb2_grpc.ChangeNotificationServiceStub(calendar_sync),
         )
 
     async def close(self) -> None:

@@ -1,5 +1,5 @@
 """REST resources of the CRM calendar (calendar-sync): /api/v1/appointments, /api/v1/calendars/...,
-/api/v1/freebusy and /api/v1/resources.
+/api/v1/freebusy, /api/v1/resources and attachment content (/api/v1/appointments/{id}/attachments).
 
 Every route needs a bearer token; calendar-sync decides (rights through contacts, visibility, privacy);
 these routes only translate. Appointments and resources carry their version as ETag; changes require
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from kontor.platform.http import PROBLEM_RESPONSES, bearer_principal
 from kontor.platform.runtime import Runtime
 
-from kontor.gateway.calendar_api import appointments, resources, views
+from kontor.gateway.calendar_api import appointments, attachments, resources, views
 
 
 def routers(rt: Runtime) -> list[APIRouter]:
@@ -19,6 +19,8 @@ def routers(rt: Runtime) -> list[APIRouter]:
     stubs = lambda: rt.extras["upstreams"]  # noqa: E731 - resolved per request: upstreams connect at start-up
     api.include_router(appointments.router(stubs))
     api.include_router(appointments.freebusy_router(stubs))
+    api.include_router(attachments.router(stubs, max_bytes=rt.settings.attachment_max_bytes,
+                                          timeout_s=rt.settings.attachment_transfer_timeout_s))
     api.include_router(views.router(stubs))
     api.include_router(resources.router(stubs))
     return [api]

@@ -42,8 +42,9 @@ class Attachment(BaseModel):
     name: str = Field(min_length=1, max_length=255)
     media_type: str = Field(default="application/octet-stream", max_length=127)
     size: int = Field(ge=0)
-    content_ref: str = Field(pattern=r"^sha256:[0-9a-f]{64}$", description="Content address of the bytes. There "
-                             "is no blob store yet: Kontor keeps this reference and the metadata only")
+    content_ref: str = Field(pattern=r"^sha256:[0-9a-f]{64}$", description="Content address (SHA-256) of the "
+                             "bytes. Upload content with POST /api/v1/appointments/{id}/attachments; download it "
+                             "at .../attachments/{attachment id}")
 
 
 class _Fields(BaseModel):

@@ -21,7 +21,7 @@ ITEM = "/api/v1/connectors"
 ConnectorId = Annotated[str, Path(description="UUID of the connector; anything else answers 422 naming connector_id")]
 UserId = Annotated[str, Path(description="UUID of the user; anything else answers 422 naming user_id")]
 _SCALARS = ("enabled", "mailbox", "display_name", "direction", "window_past_days", "window_future_days",
-            "conflict_policy", "deletion_policy")
+            "conflict_policy", "deletion_policy", "delete_private_after_days")
 
 
 def working_hours_pb(value: WorkingHours) -> pb.WorkingHours:
@@ -63,7 +63,7 @@ def connector_read(c: pb.Connector) -> ConnectorRead:
         category_mappings=[CategoryMapping(crm_category=m.crm_category, groupware_category=m.groupware_category)
                            for m in c.category_mappings],
         conflict_policy=c.conflict_policy, deletion_policy=c.deletion_policy,
-        needs_reauthorisation=c.needs_reauthorisation, version=c.version, created_by=c.created_by,
+        delete_private_after_days=c.delete_private_after_days, needs_reauthorisation=c.needs_reauthorisation, version=c.version, created_by=c.created_by,
         created_at=c.created_at.ToDatetime(UTC), updated_at=c.updated_at.ToDatetime(UTC),
     )
 

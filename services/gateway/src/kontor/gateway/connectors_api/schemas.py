@@ -120,6 +120,11 @@ class CategoryMapping(Body):
     groupware_category: str = Field(max_length=255, description="The Outlook category")
 
 
+PRIVATE_CLEANUP = ("0 (default): past private appointments stay. N (1-3650): a daily job deletes this connector's "
+                   "private appointments in the CRM N days after they ended (its user's own, for a personal "
+                   "connector); their copies in the groupware are never touched and do not come back")
+
+
 class ConnectorSettingsFields(Body):
     enabled: bool = True
     direction: Direction = "both"
@@ -131,6 +136,7 @@ class ConnectorSettingsFields(Body):
     category_mappings: list[CategoryMapping] = Field(default_factory=list, max_length=100)
     conflict_policy: ConflictPolicy = "newest_wins"
     deletion_policy: DeletionPolicy = "delete_other_side"
+    delete_private_after_days: int = Field(default=0, ge=0, le=3650, description=PRIVATE_CLEANUP)
 
 
 class ConnectorCreate(ConnectorSettingsFields):
@@ -155,6 +161,7 @@ class ConnectorUpdate(Body):
     category_mappings: list[CategoryMapping] | None = Field(default=None, max_length=100)
     conflict_policy: ConflictPolicy | None = None
     deletion_policy: DeletionPolicy | None = None
+    delete_private_after_days: int | None = Field(default=None, ge=0, le=3650, description=PRIVATE_CLEANUP)
 
 
 class ConnectorRead(BaseModel):
@@ -173,6 +180,7 @@ class ConnectorRead(BaseModel):
     category_mappings: list[CategoryMapping]
     conflict_policy: ConflictPolicy
     deletion_policy: DeletionPolicy
+    delete_private_after_days: int = Field(description=PRIVATE_CLEANUP)
     needs_reauthorisation: bool
     version: int = Field(description="Increases with every change; send it back as If-Match")
     created_by: str

@@ -2,7 +2,8 @@
 
 Authenticated calls count against their tenant and their user; calls without a
 valid token (login, refresh) count against the client's address. /healthz,
-/readyz, /metrics, the docs and the JWKS are outside /api/v1 and never limited.
+/readyz, /metrics, the docs and the JWKS are outside /api/v1 and never limited;
+Graph's webhook (/api/v1/webhooks/) is limited per subscription instead (webhooks_api/).
 If Redis is unreachable the limits are not enforced (logged): an outage of the
 counter store must not take the API down with it.
 """
@@ -29,6 +30,9 @@ from kontor.gateway.settings import GatewaySettings
 log = logging.getLogger(__name__)
 
 LIMITED_PREFIX = "/api/v1/"
+# Graph's webhook: Graph calls from few addresses for every customer; it is limited per subscription instead
+# (webhooks_api/).
+UNLIMITED_PREFIXES = ("/api/v1/webhooks/",)
 
 
 class LimitExceeded(Exception):
@@ -106,7 +110,8 @@ class RateLimitMiddleware:
             return None  # the route answers 401 itself; until then it counts as anonymous
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(LIMITED_PREFIX):
+        if (scope["type"] != "http" or not scope["path"].startswith(LIMITED_PREFIX)
+                or scope["path"].startswith(UNLIMITED_PREFIXES)):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

@@ -14,13 +14,9 @@ from kontor.platform.grpc_client import call
 from kontor.protos.contacts.v1 import identity_pb2
 
 from kontor.gateway.identity.keys.ring import KeyRing
+from kontor.gateway.service_token import NO_TENANT, service_metadata
 from kontor.gateway.upstreams import Upstreams
 
-SERVICE_SUBJECT = "service:gateway"
-SERVICE_ROLE = "service"
-SERVICE_TOKEN_TTL_S = 60
-# ResolveTenant runs before a tenant is known: the token names the nil tenant.
-NO_TENANT = uuid.UUID(int=0)
 
 
 def role_name(role: int) -> str:
@@ -34,9 +30,7 @@ class Directory:
         self._keys = keys
 
     def _as_gateway(self, tenant_id: uuid.UUID) -> dict:
-        token = self._keys.issue(subject=SERVICE_SUBJECT, tenant_id=tenant_id, roles=[SERVICE_ROLE],
-                                 ttl_s=SERVICE_TOKEN_TTL_S)
-        return {"metadata": (("authorization", f"Bearer {token}"),)}
+        return {"metadata": service_metadata(self._keys, tenant_id)}
 
     async def resolve_tenant(self, slug: str) -> identity_pb2.Tenant | None:
         try:

@@ -1,4 +1,4 @@
-"""REST resources of a connector's sync: health, log, conflicts, resync and resume
+"""REST resources of a connector's sync: health, log, conflicts, resync, resume and "sync now"
 (/api/v1/connectors/{id}/sync...). calendar-sync decides (rights, state); these routes only translate."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from kontor.platform.runtime import Runtime
 from kontor.protos.calendar.v1 import sync_pb2 as pb
 
 from kontor.gateway.contacts_api.http_edge import path_id, problems
+from kontor.gateway.sync_api import push
 
 ITEM = "/api/v1/connectors/{connector_id}/sync"
 ConnectorId = Annotated[str, Path(description="UUID of the connector; anything else answers 422 naming connector_id")]
@@ -127,10 +128,22 @@ def router(stubs) -> APIRouter:
         return health_read(await call(stubs().sync.ResumeSync, pb.ResumeSyncRequest(
             connector_id=path_id(connector_id, "connector_id"), accept_deletions=body.accept_deletions)))
 
+    @api.post(ITEM + "/run", status_code=status.HTTP_202_ACCEPTED, response_model=SyncHealthRead,
+              responses=problems(403), summary="Sync now: run this mailbox's sync promptly",
+              description="Queues a run of this connector's sync instead of waiting for its next poll and "
+                          "answers the health as it is now; read GET .../sync for the outcome (last_attempt_at, "
+                          "state). A run already in progress is not an error: the queued run follows it. A "
+                          "throttled mailbox runs once the groupware's Retry-After (retry_after) has passed. "
+                          "Needs the update right on the connector, like resync.")
+    async def run_now(connector_id: ConnectorId) -> SyncHealthRead:
+        return health_read(await call(stubs().sync.RunSyncNow, pb.RunSyncNowRequest(
+            connector_id=path_id(connector_id, "connector_id"))))
+
     return api
 
 
 def routers(rt: Runtime) -> list[APIRouter]:
     api = APIRouter(dependencies=[Depends(bearer_principal(lambda: rt.verifier))], responses=PROBLEM_RESPONSES)
     api.include_router(router(lambda: rt.extras["upstreams"]))
+    api.include_router(push.router(lambda: rt.extras["upstreams"]))  # /appointments/{id}/sync-push
     return [api]

@@ -74,9 +74,10 @@ class KeyRing:
     def current(self, now: datetime | None = None) -> TokenIssuer:
         return self._issuers[schedule.signing_key(self._times, now or datetime.now(UTC)).kid]
 
-    def issue(self, *, subject: str, tenant_id: uuid.UUID, roles: list[str], ttl_s: int | None = None) -> str:
+    def issue(self, *, subject: str, tenant_id: uuid.UUID, roles: list[str], ttl_s: int | None = None,
+              actor: str | None = None) -> str:
         return self.current().issue(subject=subject, tenant_id=tenant_id, roles=roles,
-                                    ttl_s=ttl_s or self._settings.access_token_ttl_s)
+                                    ttl_s=ttl_s or self._settings.access_token_ttl_s, actor=actor)
 
     def jwks(self, now: datetime | None = None) -> dict:
         keys = schedule.published(self._times, now or datetime.now(UTC), token_ttl=self.token_ttl,
