@@ -19,11 +19,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kontor.devstack.groupware_seed import wait_for_emulator
 from kontor.devstack.infra import InfraStack
 from kontor.devstack.launch import ServiceLauncher
 from kontor.devstack.ports import free_port
 from kontor.devstack.signing_key import ensure_signing_key
 from kontor.devstack.topology import (
+    GRAPH_EMULATOR,
+    EmulatorSpec,
     Topology,
     infra_port_env_var,
     load_topology,
@@ -67,6 +70,34 @@ class Stack:
             stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
 
+    def start_worker(self, service: str, env: dict[str, str] | None = None) -> str:
+        """Run the service's Celery worker (``kontor-<name> worker``); its process and log are ``<name>-worker``."""
+        spec = self.topology.service(service)
+        name = f"{service}-worker"
+        log_file = (self.data_dir / "logs" / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [self.launcher.executable(spec), "worker"], env={**self.launcher.env(spec), **(env or {})},
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        return name
+
+    def start_emulator(self, name: str = GRAPH_EMULATOR) -> EmulatorSpec:
+        """Run a groupware emulator with an empty directory; tests set it up through its ``/_control`` API."""
+        emulator = self.topology.emulator(name)
+        seed = emulator.seed_path(self.data_dir)
+        seed.parent.mkdir(parents=True, exist_ok=True)
+        seed.write_text('{"tenants": []}\n', encoding="utf-8")
+        log_file = (self.data_dir / "logs" / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            list(emulator.command(self.launcher.emulator_executable(emulator), self.data_dir)),
+            env={**self.launcher.base_env, "PYTHONUNBUFFERED": "1"},
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        ready, detail = asyncio.run(wait_for_emulator(emulator, self.data_dir, READY_TIMEOUT_S))
+        if not ready:
+            raise RuntimeError(f"{name} not ready ({detail}):\n{self.log(name)[-3000:]}")
+        return emulator
+
     def stop(self, service: str) -> None:
         process = self.processes.pop(service)
         process.terminate()
@@ -96,10 +127,22 @@ class Stack:
 
 
 def _free_port_env() -> dict[str, str]:
-    env = {infra_port_env_var(c): str(free_port()) for c in ("pg", "nats", "nats_monitor", "redis")}
+    taken: set[int] = set()
+
+    def distinct_port() -> int:
+        # The OS may hand out a port again once its probe socket closed; the topology refuses duplicates.
+        port = free_port()
+        while port in taken:
+            port = free_port()
+        taken.add(port)
+        return port
+
+    env = {infra_port_env_var(c): str(distinct_port()) for c in ("pg", "nats", "nats_monitor", "redis")}
     for service in load_topology({}).service_names:
         for kind in ("grpc", "http"):
-            env[service_port_env_var(service, kind)] = str(free_port())
+            env[service_port_env_var(service, kind)] = str(distinct_port())
+    for emulator in load_topology({}).emulators:
+        env[emulator.env_var] = str(distinct_port())
     return env
 
 
@@ -133,3 +176,28 @@ def stack(tmp_path_factory) -> Stack:
         for name in list(stack.processes):
             stack.stop(name)
         infra.stop()
+
+
+@pytest.fixture(scope="session")
+def graph_emulator(stack) -> EmulatorSpec:
+    """The Graph emulator (emulators/graph) beside the stack, started on first use; empty until a test adds
+    tenants, apps and mailboxes through ``/_control``. Its CA file is ``ca_path(stack.data_dir)``."""
+    return stack.start_emulator(GRAPH_EMULATOR)
+
+
+@pytest.fixture(scope="session")
+def calendar_sync_worker(stack) -> str:
+    """calendar-sync's Celery worker (it runs "sync now"), started on first use; beat stays off, so only
+    what a test triggers runs. Returns its process (and log) name."""
+    # The gateway's webhook (plain http: the emulator allows it to loopback hosts); only the subscription upkeep
+    # task reads it, and beat is off, so subscriptions exist only where a test asks for them.
+    webhook = f"{stack.http('gateway')}/api/v1/webhooks/graph"
+    name = stack.start_worker("calendar-sync", env={"KONTOR_CALENDAR_SYNC_SYNC_POLL_INTERVAL_S": "30",
+                                                    "KONTOR_CALENDAR_SYNC_SYNC_TICK_S": "5",
+                                                    "KONTOR_CALENDAR_SYNC_GRAPH_NOTIFICATION_URL": webhook})
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while "ready." not in stack.log(name):  # Celery prints "celery@host ready." once it consumes
+        if stack.processes[name].poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} did not start:\n{stack.log(name)[-3000:]}")
+        time.sleep(0.2)
+    return name

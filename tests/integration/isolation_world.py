@@ -23,6 +23,7 @@ from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.descriptor import FieldDescriptor, MethodDescriptor, ServiceDescriptor
 from google.protobuf.timestamp_pb2 import Timestamp
 
+import kontor.protos.calendar.v1 as calendar_protos
 import kontor.protos.contacts.v1 as contacts_protos
 from kontor.protos.contacts.v1 import identity_pb2
 
@@ -47,8 +48,11 @@ NAME_KINDS: dict[str, str] = {
     "followup_id": "follow_up", "user_id": "user", "assignee_id": "user", "from_user_id": "user",
     "to_user_id": "user_tech", "absent_user_id": "user", "substitute_user_id": "user_tech",
     "server_id": "groupware_server", "connector_id": "connector",
-    "appointment_id": "appointment", "resource_id": "resource",
+    "appointment_id": "appointment", "resource_id": "resource", "attachment_id": "attachment",
+    "owner_id": "user", "user_ids": "user", "resource_ids": "resource",
 }
+# Id fields that name something outside Kontor (an Azure directory, an app registration): any UUID will do.
+EXTERNAL_ID_FIELDS = frozenset({"azure_tenant_id", "client_id"})
 # Generic names ("id", "record_id") are resolved by the collection segment in front of them (REST) ...
 COLLECTION_KINDS: dict[str, str] = {
     "companies": "company", "persons": "person", "comments": "comment", "pools": "pool", "groups": "group",
@@ -61,13 +65,16 @@ SERVICE_ID_KINDS: dict[str, str] = {
     "PoolService": "pool", "GroupService": "group", "TeamService": "team", "UserService": "user",
     "AssignmentRuleService": "rule", "SubstitutionService": "substitution", "ImportService": "import",
     "FollowUpService": "follow_up",
+    # calendar-sync
+    "AppointmentService": "appointment", "ResourceService": "resource", "GroupwareServerService": "groupware_server",
+    "ConnectorService": "connector",
 }
 # Query parameters that take an id without saying of what (GET /access/check?type=company&id=...).
 QUERY_KINDS: dict[str, str] = {"id": "company", "record_id": "company"}
 # Non-id parameters and fields with the value a well-formed call needs.
 LITERALS: dict[str, object] = {
     "role": "account_manager", "action": "read", "type": "company", "record_type": "company",
-    "types": "company", "expected_version": 1, "version": 1,
+    "types": "company", "expected_version": 1, "version": 1, "filename": "probe.txt",
     # Calendar windows (GET /calendars/..., /freebusy): the month A's appointment lies in.
     "from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z",
 }
@@ -254,6 +261,17 @@ def load_contacts_descriptors() -> None:
             importlib.import_module(f"{contacts_protos.__name__}.{module.name}")
 
 
+def calendar_services() -> list[str]:
+    """Every service the kontor.calendar.v1 protos declare (calendar-sync serves them all): a method added to a
+    .proto file is swept as soon as its code is generated."""
+    names = set()
+    for module in pkgutil.iter_modules(calendar_protos.__path__):
+        if module.name.endswith("_pb2"):
+            generated = importlib.import_module(f"{calendar_protos.__name__}.{module.name}")
+            names.update(service.full_name for service in generated.DESCRIPTOR.services_by_name.values())
+    return sorted(names)
+
+
 class _RecordingServer:
     """Stands in for the gRPC server: records which services contacts' register functions add."""
 
@@ -291,13 +309,32 @@ def message_class(descriptor):
     return message_factory.GetMessageClass(descriptor)
 
 
-def call_method(channel: grpc.Channel, method: MethodDescriptor, request, token: str):
-    stub = channel.unary_unary(
+class Streamed(list):
+    """The answers of a server-streaming method, in order."""
+
+
+def call_method(channel: grpc.Channel, method: MethodDescriptor, request, token: str | None):
+    """One call of any kind. A client-streaming method takes ``request`` as the list of messages it sends; a
+    server-streaming one answers ``Streamed``. ``token=None`` sends no credentials."""
+    kind = {(False, False): channel.unary_unary, (True, False): channel.stream_unary,
+            (False, True): channel.unary_stream, (True, True): channel.stream_stream}[
+        (method.client_streaming, method.server_streaming)]
+    stub = kind(
         f"/{method.containing_service.full_name}/{method.name}",
         request_serializer=lambda m: m.SerializeToString(),
         response_deserializer=message_class(method.output_type).FromString,
     )
-    return stub(request, metadata=(("authorization", f"Bearer {token}"),), timeout=15)
+    metadata = () if token is None else (("authorization", f"Bearer {token}"),)
+    sent = iter(request) if method.client_streaming else request
+    answer = stub(sent, metadata=metadata, timeout=15)
+    return Streamed(answer) if method.server_streaming else answer
+
+
+def timestamp(text: str) -> Timestamp:
+    """The Timestamp of an RFC 3339 instant, for request values."""
+    ts = Timestamp()
+    ts.FromJsonString(text)
+    return ts
 
 
 def _timestamp(name: str) -> Timestamp:
@@ -320,9 +357,14 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
         for f in message.DESCRIPTOR.fields:
             name = f.name
             repeated = f.is_repeated
+            oneof = f.containing_oneof
+            if oneof is not None and message.WhichOneof(oneof.name) not in (None, name):
+                continue  # one member of a oneof is filled already
             if name in values:
                 value = values[name]
-                if f.type == FieldDescriptor.TYPE_MESSAGE and isinstance(value, dict):
+                if f.type == FieldDescriptor.TYPE_MESSAGE and not isinstance(value, dict) and not repeated:
+                    getattr(message, name).CopyFrom(value)  # a ready message (a Timestamp)
+                elif f.type == FieldDescriptor.TYPE_MESSAGE and isinstance(value, dict):
                     target = getattr(message, name)
                     if repeated:
                         json_format.ParseDict(value, target.add())
@@ -347,7 +389,10 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
                 if name in LITERALS and not isinstance(LITERALS[name], str):
                     setattr(message, name, LITERALS[name])
                 continue
-            if _looks_like_id(name):
+            if name in EXTERNAL_ID_FIELDS:
+                if not repeated:
+                    setattr(message, name, str(uuid.uuid4()))
+            elif _looks_like_id(name):
                 if name in ("id", "record_id") and depth == 0:
                     kind = "company" if name == "record_id" else SERVICE_ID_KINDS.get(service)
                 elif name == "id":
@@ -374,6 +419,8 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
 
 def sent_text(message) -> str:
     """Every string and (decoded) bytes value of a request, for the echo rule of ``leaks``."""
+    if isinstance(message, list):  # the messages of a client stream
+        return " ".join(sent_text(m) for m in message)
     parts = [json_format.MessageToJson(message, preserving_proto_field_name=True)]
 
     def walk(m) -> None:
@@ -390,6 +437,8 @@ def sent_text(message) -> str:
 
 
 def answer_text(message) -> str:
+    if isinstance(message, Streamed):
+        return "[" + ", ".join(answer_text(m) for m in message) + "]"
     return json_format.MessageToJson(message, preserving_proto_field_name=True)
 
 
@@ -426,6 +475,20 @@ def poll(fn, timeout: float = 30.0, what: str = "condition"):
             return result
         time.sleep(0.2)
     raise AssertionError(f"{what} not met within {timeout}s")
+
+
+def _upload_attachment(stack, world: World, token: str) -> None:
+    method = service_descriptor("kontor.calendar.v1.AttachmentService").methods_by_name["UploadAttachment"]
+    part = message_class(method.input_type)
+    content = f"{world.marker} attachment content".encode()
+    stream = [json_format.ParseDict({"start": {"appointment_id": world.ids["appointment"],
+                                               "name": f"{world.marker} agenda.txt", "media_type": "text/plain"}},
+                                    part()),
+              part(chunk=content), json_format.ParseDict({"end": {"size": len(content)}}, part())]
+    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
+        attachment = call_method(channel, method, stream, token)
+    world.ids["attachment"] = attachment.id
+    world.names.add(f"{world.marker} agenda.txt")
 
 
 def build_world(stack, services: list[str]) -> World:
@@ -510,9 +573,9 @@ def build_world(stack, services: list[str]) -> World:
         "provider": "graph", "name": f"{marker} Server", "azure_tenant_id": str(uuid.uuid4()),
         "client_id": str(uuid.uuid4()), "credentials": {"client_secret": f"{marker}-secret"}})
     ids["groupware_server"] = server["id"]
-    ids["connector"] = api.ok("POST", "me/connectors", json={"server_id": server["id"],
-                                                             "mailbox": f"admin@{marker}.example"})["id"]
-    names.update({f"{marker} Server", f"{marker}-secret", f"admin@{marker}.example"})
+    ids["connector"] = api.ok("POST", "me/connectors", json={"server_id": server["id"],  # the admin's own mailbox
+                                                             "mailbox": a.admin_email})["id"]
+    names.update({f"{marker} Server", f"{marker}-secret", a.admin_email})
     # The CRM calendar: a room and an appointment booking it, linked to A's company and person.
     ids["resource"] = api.ok("POST", "resources", json={"name": f"{marker} Room",
                                                         "email": f"room@{marker}.example"})["id"]
@@ -523,6 +586,8 @@ def build_world(stack, services: list[str]) -> World:
         "links": [{"type": "company", "id": company["id"]}],
         "participants": [{"kind": "contact_person", "id": person["id"]}]})["id"]
     names.update({f"{marker} Room", f"room@{marker}.example", f"{marker} Appointment", f"{marker} Location"})
+    if "kontor.calendar.v1.AttachmentService" in calendar_services():  # the appointment's attachment, uploaded
+        _upload_attachment(stack, world, token)
     # Everything A's events cause elsewhere (traces, billing's client) has happened before B starts probing.
     poll(lambda: api.ok("GET", f"companies/{company['id']}/traces")["items"], 30, "A's trace recorded")
     poll(lambda: api.call("GET", f"billing/clients/{company['id']}").status_code == 200, 30, "billing knows A's company")

@@ -10,7 +10,10 @@ import uuid
 from kontor.platform.db import Database
 
 from tests.integration.helpers import scalar
+from kontor.protos.contacts.v1 import identity_pb2, identity_pb2_grpc
+
 from tests.integration.test_companies_api import Api, _fields, _problem
+from tests.integration.test_followups_dashboard import PASSWORD, _rpc
 
 SECRET = f"kontor-test-secret-{uuid.uuid4().hex}"
 NEW_SECRET = f"kontor-rotated-secret-{uuid.uuid4().hex}"
@@ -18,10 +21,23 @@ AZURE_TENANT = "3f2b8c1e-0000-4000-8000-00000000aaaa"
 CLIENT = "3f2b8c1e-0000-4000-8000-00000000bbbb"
 
 
-def _as(stack, tenant: uuid.UUID, role: str, user_id: str | None = None) -> Api:
-    """The gateway as a user with a UUID subject (connector settings belong to user ids)."""
+ROLES = {"org_manager": identity_pb2.ROLE_ORG_MANAGER, "sales_rep": identity_pb2.ROLE_SALES_REP,
+         "sales_manager": identity_pb2.ROLE_SALES_MANAGER, "customer_service": identity_pb2.ROLE_CUSTOMER_SERVICE,
+         "technician": identity_pb2.ROLE_TECHNICIAN}
+
+
+def _as(stack, tenant: uuid.UUID, role: str, email: str | None = None) -> Api:
+    """The gateway as a real CRM user of ``tenant`` (contacts' directory): connector settings belong to user ids,
+    and a personal connector's mailbox must be its user's address (``api.email``; ``email`` picks it)."""
     api = Api(stack, tenant, roles=(role,))
-    api.user_id = user_id or str(uuid.uuid4())
+    if role in ROLES:
+        setup = stack.token(tenant, subject="connector-tests", roles=("org_manager",))
+        user = _rpc(stack, setup, identity_pb2_grpc.UserServiceStub, "CreateUser", identity_pb2.CreateUserRequest(
+            email=email or f"{role.replace('_', '-')}-{uuid.uuid4().hex[:8]}@example.com", display_name=role,
+            role=ROLES[role], password=PASSWORD, time_zone="Europe/Vienna", locale="de"))
+        api.user_id, api.email = user.id, user.email
+    else:  # e.g. a portal client: no employee account, refused before any mailbox is looked at
+        api.user_id, api.email = str(uuid.uuid4()), ""
     api.token = stack.token(tenant, subject=api.user_id, roles=(role,))
     api.client.headers["Authorization"] = f"Bearer {api.token}"
     return api
@@ -140,7 +156,13 @@ def test_personal_settings_with_if_match(stack):
     anna = _as(stack, tenant, "sales_rep")
     ben = _as(stack, tenant, "sales_rep")
     server = _server(boss)
-    created = anna.post("/me/connectors", json={"server_id": server["id"], "mailbox": "Anna@Example.com"})
+    # A personal connector syncs its user's own mailbox only: the address of their CRM account (any case).
+    problem = _problem(anna.post("/me/connectors", json={"server_id": server["id"], "mailbox": ben.email}), 422)
+    assert _fields(problem) == ["mailbox"]
+    problem = _problem(boss.post(f"/users/{anna.user_id}/connectors",
+                                 json={"server_id": server["id"], "mailbox": boss.email}), 422)
+    assert _fields(problem) == ["mailbox"]
+    created = anna.post("/me/connectors", json={"server_id": server["id"], "mailbox": anna.email.upper()})
     assert created.status_code == 201, created.text
     mine = created.json()
     assert created.headers["ETag"] == '"1"'
@@ -151,7 +173,8 @@ def test_personal_settings_with_if_match(stack):
     path = f"/connectors/{mine['id']}"
 
     # The same mailbox once per server (any case), one personal connector per user and server.
-    _problem(ben.post("/me/connectors", json={"server_id": server["id"], "mailbox": "anna@example.com"}), 409)
+    _problem(boss.post("/me/connectors", json={"server_id": server["id"], "mailbox": anna.email,
+                                               "kind": "other_calendar", "display_name": "Anna"}), 409)
     _problem(anna.post("/me/connectors", json={"server_id": server["id"], "mailbox": "anna2@example.com"}), 409)
 
     hours = {"time_zone": "Europe/Vienna", "mon": [{"start": "08:00", "end": "17:00"}],
@@ -171,6 +194,8 @@ def test_personal_settings_with_if_match(stack):
     cleared = anna.patch(path, json={"working_hours": None}, headers={"If-Match": '"2"'})
     assert cleared.json()["working_hours"] is None and cleared.json()["version"] == 3
 
+    problem = _problem(anna.patch(path, json={"mailbox": ben.email}, headers={"If-Match": '"3"'}), 422)
+    assert _fields(problem) == ["mailbox"]  # not even by changing it later
     problem = _problem(anna.patch(path, json={"window_past_days": 400}, headers={"If-Match": '"3"'}), 422)
     assert "window_past_days" in _fields(problem)
     problem = _problem(anna.patch(path, json={"working_hours": {"time_zone": "Mars/Base"}},
@@ -195,7 +220,7 @@ def test_personal_settings_with_if_match(stack):
     assert registered.status_code == 201, registered.text
     assert registered.json()["user_id"] == boss.user_id and registered.json()["kind"] == "other_calendar"
     for_ben = boss.post(f"/users/{ben.user_id}/connectors", json={"server_id": server["id"],
-                                                                  "mailbox": "ben@example.com"})
+                                                                  "mailbox": ben.email})
     assert for_ben.status_code == 201 and for_ben.json()["user_id"] == ben.user_id
     _problem(ben.post(f"/users/{anna.user_id}/connectors", json={"server_id": server["id"],
                                                                  "mailbox": "x@example.com"}), 403)
@@ -209,7 +234,7 @@ def test_removing_a_server_forgets_its_credential_and_disables_its_mailboxes(sta
     tenant = uuid.uuid4()
     boss = _as(stack, tenant, "org_manager")
     server = _server(boss)
-    connector = boss.post("/me/connectors", json={"server_id": server["id"], "mailbox": "boss@example.com"}).json()
+    connector = boss.post("/me/connectors", json={"server_id": server["id"], "mailbox": boss.email}).json()
     assert boss.delete(f"/groupware-servers/{server['id']}", headers={"If-Match": '"1"'}).status_code == 204
     _problem(boss.get(f"/groupware-servers/{server['id']}"), 404)
     assert boss.get(f"/connectors/{connector['id']}").json()["enabled"] is False

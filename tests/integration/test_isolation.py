@@ -4,6 +4,9 @@
   grpc_api.register_all, run against a recording server) is called by tenant B with tenant A's real ids: the answer is 404 (NOT_FOUND,
   PERMISSION_DENIED, INVALID_ARGUMENT over gRPC) or a success that shows none of A's ids and names, and A's
   world reads the same before and after.
+* Every gRPC method of calendar-sync (every service the kontor.calendar.v1 protos declare: appointments,
+  resources, servers, connectors, sync, attachments, notifications, ...) likewise, unary or streaming; and none
+  of them answers a caller without a valid token.
 * Every operation called by a user of tenant A whose role has no rights at all (a tenant-customised role) on
   A's own records answers 403 / PERMISSION_DENIED.
 * A duplicate the caller may not see is refused without naming it (docs/access.md).
@@ -23,6 +26,7 @@ from datetime import timedelta
 import grpc
 import httpx
 import pytest
+from google.protobuf import json_format
 
 from kontor.protos.contacts.v1 import contacts_pb2, contacts_pb2_grpc, identity_pb2
 
@@ -39,6 +43,9 @@ PUBLIC: dict[str, str] = {
     "POST /api/v1/auth/refresh": "takes only a refresh token, which names its own tenant; no record ids",
     "POST /api/v1/auth/logout": "takes only a refresh token; ends that session, names no record",
     "POST /api/v1/auth/logout-all": "ends the caller's own sessions; names no record",
+    "POST /api/v1/webhooks/graph": "Microsoft Graph calls it without a token; each notification is proven by its "
+                                   "subscription's clientState in calendar-sync (covered by the calendar gRPC sweep "
+                                   "of ChangeNotificationService), and the answer is 202 whatever it names",
 }
 # REST operations that need no role right, with the reason (every other one must answer 403 without rights).
 NO_RIGHT_CHECK: dict[str, str] = {
@@ -76,6 +83,9 @@ BODIES: dict = {
         "end": "2026-03-30T11:00:00+02:00", "subject": "probe"}},
     "POST /api/v1/appointments/{appointment_id}/cancel-occurrence": lambda w: {"json": {
         "recurrence_id": "2026-03-30T09:00:00+02:00"}},
+    "POST /api/v1/appointments/{appointment_id}/sync-push": lambda w: {"json": {"connector_id": w.ids["connector"]}},
+    "POST /api/v1/appointments/{appointment_id}/attachments": lambda w: {
+        "content": b"probe", "headers": {"Content-Type": "text/plain"}},
     "POST /api/v1/resources": lambda w: {"json": {"name": "probe"}},
     "PATCH /api/v1/resources/{resource_id}": lambda w: {"json": {"name": "probe"}},
     # B creating a twin of A's company (same web domain): duplicate detection must not reach across tenants.
@@ -444,6 +454,177 @@ def test_the_same_grpc_reads_answer_tenant_a(stack, services, world):
     snap = _a_snapshot_grpc(stack, world, services)
     refused = {key: value for key, value in snap.items() if not value.startswith("{")}
     assert not refused, refused
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# gRPC of calendar-sync: tenant B with tenant A's ids, and nobody without a token
+# ---------------------------------------------------------------------------------------------------------------
+
+# Every service of the kontor.calendar.v1 protos is swept (isolation_world.calendar_services); these maps only
+# give well-formed values where the generic filler's guess is not enough. A list gives variants, one call each.
+_MARCH = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}  # the month A's appointment lies in
+_A_SLOT = {"start": "2026-03-23T07:30:00Z", "end": "2026-03-23T08:30:00Z", "time_zone": "Europe/Berlin"}
+CALENDAR_VALUES: dict[str, object] = {
+    # B naming A's company, person and room in a new appointment of its own (each on its own).
+    "kontor.calendar.v1.AppointmentService/CreateAppointment": lambda w: [
+        {"fields": {**_A_SLOT, "links": {"items": [{"type": "company", "id": w.ids["company"]}]}}},
+        {"fields": {**_A_SLOT, "participants": {"items": [{"kind": "contact_person", "id": w.ids["person"]}]}}},
+        {"fields": {**_A_SLOT, "resource_ids": {"items": [w.ids["resource"]]}}},
+        {"fields": {**_A_SLOT, "links": {"items": [{"type": "contact_person", "id": w.ids["person"]}]}}},
+    ],
+    "kontor.calendar.v1.AppointmentService/UpdateAppointment": lambda w: {"fields": {"subject": "probe"}},
+    "kontor.calendar.v1.AppointmentService/OverrideOccurrence": lambda w: {"override": {
+        "recurrence_id": "2026-03-30T07:00:00Z", "start": "2026-03-30T08:00:00Z", "end": "2026-03-30T09:00:00Z"}},
+    "kontor.calendar.v1.AppointmentService/CancelOccurrence": lambda w: {
+        "recurrence_id": iso.timestamp("2026-03-30T07:00:00Z")},
+    "kontor.calendar.v1.AppointmentService/ListCalendar": lambda w: [
+        {"calendar_type": kind, "calendar_id": w.ids[key], "from": iso.timestamp(_MARCH["from"]),
+         "to": iso.timestamp(_MARCH["to"])}
+        for kind, key in (("company", "company"), ("contact_person", "person"), ("resource", "resource"),
+                          ("user", "user"))],
+    "kontor.calendar.v1.AppointmentService/GetFreeBusy": lambda w: [
+        {"user_ids": [w.ids["user"]], "resource_ids": [], "from": iso.timestamp(_MARCH["from"]),
+         "to": iso.timestamp(_MARCH["to"])},
+        {"resource_ids": [w.ids["resource"]], "user_ids": [], "from": iso.timestamp(_MARCH["from"]),
+         "to": iso.timestamp(_MARCH["to"])}],
+    "kontor.calendar.v1.ResourceService/CreateResource": lambda w: {"fields": {"name": "probe"}},
+    "kontor.calendar.v1.ResourceService/UpdateResource": lambda w: {"fields": {"name": "probe"}},
+    "kontor.calendar.v1.GroupwareServerService/RegisterServer": lambda w: {
+        "provider": "domino", "name": f"probe {uuid.uuid4().hex[:6]}"},
+    "kontor.calendar.v1.GroupwareServerService/UpdateServer": lambda w: {"branch": "probe"},
+    "kontor.calendar.v1.GroupwareServerService/SetCredentials": lambda w: {"credentials": {"client_secret": "probe"}},
+    "kontor.calendar.v1.ConnectorService/CreateConnector": lambda w: [
+        {"server_id": w.ids["groupware_server"], "user_id": "", "fields": {"mailbox": "probe@example.com"}},
+        {"user_id": w.ids["user"], "server_id": w.ids["groupware_server"], "fields": {"mailbox": "probe@example.com"}},
+    ],
+    "kontor.calendar.v1.ConnectorService/UpdateConnector": lambda w: {"fields": {"enabled": False}},
+    "kontor.calendar.v1.AttachmentService/UploadAttachment": lambda w: {"start": {
+        "appointment_id": w.ids["appointment"], "name": "probe.txt", "media_type": "text/plain"}},
+}
+# Client streams: the messages sent after the first (filled) one.
+CALENDAR_STREAM_TAIL: dict[str, object] = {
+    "kontor.calendar.v1.AttachmentService/UploadAttachment": lambda w: [{"chunk": "cHJvYmU="}, {"end": {"size": 5}}],
+}
+_CALENDAR_READ_PREFIXES = (*_READ_PREFIXES, "Download")
+
+
+def _calendar_methods() -> list:
+    found = [m for name in iso.calendar_services() for m in iso.service_descriptor(name).methods]
+
+    def order(m):
+        return (0 if m.name.startswith(_CALENDAR_READ_PREFIXES) else 2 if m.name.startswith(_LAST_PREFIXES) else 1,
+                m.full_name)
+
+    return sorted(found, key=order)
+
+
+def _calendar_requests(method, world: World) -> list:
+    """One request per variant; a client-streaming method gets the list of messages it sends."""
+    values = CALENDAR_VALUES.get(_key(method), lambda w: {})(world)
+    requests = []
+    for variant in values if isinstance(values, list) else [values]:
+        cleared = {name for name, value in variant.items() if isinstance(value, str | list) and value in ("", [])}
+        request = iso.fill_request(method, world, {k: v for k, v in variant.items() if k not in cleared})
+        for name in cleared:
+            request.ClearField(name)
+        if method.client_streaming:
+            part = iso.message_class(method.input_type)
+            tail = CALENDAR_STREAM_TAIL.get(_key(method), lambda w: [])(world)
+            request = [request, *(json_format.ParseDict(d, part()) for d in tail)]
+        requests.append(request)
+    return requests
+
+
+def _calendar_snapshot(stack, world: World, token: str) -> dict[str, str]:
+    """A's reads of its own calendar-sync objects (answer or refusal, per method and variant)."""
+    snap = {}
+    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
+        for method in _calendar_methods():
+            if not method.name.startswith(_CALENDAR_READ_PREFIXES):
+                continue
+            for index, request in enumerate(_calendar_requests(method, world)):
+                try:
+                    snap[f"{_key(method)}#{index}"] = iso.answer_text(iso.call_method(channel, method, request, token))
+                except grpc.RpcError as exc:
+                    snap[f"{_key(method)}#{index}"] = f"{exc.code().name} {exc.details()}"
+    return snap
+
+
+def test_every_calendar_grpc_method_is_mapped(world):
+    methods = _calendar_methods()
+    assert {"CreateAppointment", "ListCalendar", "GetResource", "RegisterServer", "CreateConnector",
+            "GetSyncHealth"} <= {m.name for m in methods}
+    problems = []
+    for method in methods:
+        try:
+            _calendar_requests(method, world)
+        except Unmapped as exc:
+            problems.append(str(exc))
+    assert not problems, "\n".join(problems)
+    known = {_key(m) for m in methods}
+    assert not (stale := (set(CALENDAR_VALUES) | set(CALENDAR_STREAM_TAIL)) - known), sorted(stale)
+
+
+def test_the_same_calendar_reads_answer_tenant_a(stack, world):
+    """The control: A's manager gets answers where B gets NOT_FOUND, so the probes are well formed."""
+    snap = _calendar_snapshot(stack, world, iso.admin_token(stack, world.a))
+    refused = {key: value for key, value in snap.items() if not value.startswith(("{", "["))}
+    assert not refused, refused
+    assert world.ids["appointment"] in snap["kontor.calendar.v1.AppointmentService/ListCalendar#0"]
+
+
+@pytest.mark.parametrize("caller", ["org_manager", "service"])
+def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_calendar_grpc(stack, world, caller):
+    roles = ("org_manager",) if caller == "org_manager" else ("service",)
+    subject = world.b.admin_id if caller == "org_manager" else "service:gateway"
+    token = stack.token(world.b.id, subject=subject, roles=roles)
+    a_token = iso.admin_token(stack, world.a)
+    before = _calendar_snapshot(stack, world, a_token)
+    # ALREADY_EXISTS / FAILED_PRECONDITION: a clash with B's own data. Their details are checked too.
+    accepted = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION}
+    failures = []
+    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
+        # B's own servers may carry names like A's (the REST sweep registers one): B's names are no leak.
+        servers = iso.service_descriptor("kontor.calendar.v1.GroupwareServerService").methods_by_name["ListServers"]
+        own = iso.answer_text(iso.call_method(channel, servers, iso.message_class(servers.input_type)(),
+                                              iso.admin_token(stack, world.b)))
+        assert world.ids["groupware_server"] not in own
+        for method in _calendar_methods():
+            for request in _calendar_requests(method, world):
+                sent = iso.sent_text(request)
+                where = f"{_key(method)}({sent[:200]})"
+                try:
+                    answer = iso.call_method(channel, method, request, token)
+                except grpc.RpcError as exc:
+                    if exc.code() not in accepted:
+                        failures.append(f"{where}: {exc.code().name} {exc.details()}")
+                    elif found := iso.leaks(world, sent, exc.details() or "", refused=True):
+                        failures.append(f"{where}: {exc.code().name} names tenant A's {found}")
+                    continue
+                if found := iso.leaks(world, f"{sent} {own}", iso.answer_text(answer)):
+                    failures.append(f"{where}: OK shows tenant A's {found}: {iso.answer_text(answer)[:300]}")
+    assert not failures, "\n".join(failures)
+    assert not (changes := _diff(before, _calendar_snapshot(stack, world, a_token))), "\n".join(changes)
+
+
+def test_calendar_grpc_refuses_calls_without_a_valid_token(stack, world):
+    """No method of calendar-sync answers a caller without a token, or with one it did not issue."""
+    failures = []
+    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
+        for method in _calendar_methods():
+            request = _calendar_requests(method, world)[0]
+            for token in (None, "not-a-token", iso.admin_token(stack, world.a)[:-4] + "AAAA"):
+                try:
+                    answer = iso.call_method(channel, method, request, token)
+                    failures.append(f"{_key(method)} with token {str(token)[:12]}: OK {iso.answer_text(answer)[:200]}")
+                except grpc.RpcError as exc:
+                    if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
+                        failures.append(f"{_key(method)} with token {str(token)[:12]}: {exc.code().name} "
+                                        f"{exc.details()}")
+                    elif found := iso.leaks(world, "", exc.details() or ""):
+                        failures.append(f"{_key(method)}: UNAUTHENTICATED names {found}")
+    assert not failures, "\n".join(failures)
 
 
 # ---------------------------------------------------------------------------------------------------------------

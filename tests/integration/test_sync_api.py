@@ -13,7 +13,7 @@ def test_sync_health_resync_and_resume_of_your_own_connector(stack):
     boss = _as(stack, tenant, "org_manager")
     server = _server(boss)
     rep = _as(stack, tenant, "sales_rep")
-    created = rep.post("/me/connectors", json={"server_id": server["id"], "mailbox": "rep@example.com"})
+    created = rep.post("/me/connectors", json={"server_id": server["id"], "mailbox": rep.email})
     assert created.status_code == 201, created.text
     path = f"/connectors/{created.json()['id']}/sync"
 
