@@ -34,6 +34,8 @@ Outlook: new change keys, delta entries, no throttling).
 ``POST /_control/subscriptions/{id}/lifecycle``    ``{event}``: send a lifecycle notification
 ``GET/PUT /_control/notifications``                delivery attempts / ``{retryDelaysSeconds?, maxAgeSeconds?,
                                                    validationTimeoutSeconds?}``
+``/_control/mailboxes/{mb}/mail/…``                the mail part: deliver MIME, folders, moves, delta expiry,
+                                                   sent mail (mail_control.py)
 =================================================  =====================================================
 """
 

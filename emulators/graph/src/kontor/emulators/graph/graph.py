@@ -45,6 +45,7 @@ from starlette.responses import JSONResponse, Response
 
 from kontor.emulators.graph.errors import GraphError, graph_error_response
 from kontor.emulators.graph.identity import Identity
+from kontor.emulators.graph.paging import page_size
 from kontor.emulators.graph.places import Places
 from kontor.emulators.graph.store import (
     DeltaRound, Instance, Mailbox, Store, check_if_match, instance_ical_uid, normalise_ext_id, render_event,
@@ -59,8 +60,6 @@ DIRECTORY_ROLES = {"User.Read.All", "User.ReadBasic.All", "Directory.Read.All"}
 # mailboxSettings.userPurpose (https://learn.microsoft.com/graph/api/resources/mailboxsettings): how Graph tells an
 # equipment mailbox from a user's; /places knows rooms and workspaces only.
 USER_PURPOSE = {"user": "user", "room": "room", "equipment": "equipment", "shared": "shared"}
-DEFAULT_PAGE = 10
-MAX_PAGE = 1000
 
 _EVENTS = r"(?:calendar/)?events"
 _ROUTES = [
@@ -84,6 +83,7 @@ class Graph:
         self.throttle = throttle
         self._base = base_url_fn
         self.places = Places(store, self._page, self._base)
+        self.mail = None  # a mail.MailApi, set by server.build_app
 
     # ---- entry ---------------------------------------------------------------------------------
 
@@ -156,6 +156,8 @@ class Graph:
                 if handler is None:
                     raise GraphError(405, "BadRequest", f"The HTTP method '{method}' is not supported for this resource.")
                 return await handler(request, mb, **m.groupdict())
+        if self.mail is not None and self.mail.handles(rest):  # the mail part (mail.py), behind the same guard
+            return await self.mail.dispatch(request, app, mb, rest)
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{rest.split('/')[-1]}'.")
 
     # ---- helpers -------------------------------------------------------------------------------
@@ -170,15 +172,7 @@ class Graph:
         return name or None
 
     def _page_size(self, request: Request) -> int:
-        top = request.query_params.get("$top")
-        if top is not None:
-            if not top.isdigit() or int(top) < 1:
-                raise GraphError(400, "BadRequest", f"Invalid $top value '{top}'.")
-            return min(int(top), MAX_PAGE)
-        pref = self._prefs(request).get("odata.maxpagesize")
-        if pref and pref.isdigit() and int(pref) > 0:
-            return min(int(pref), MAX_PAGE)
-        return DEFAULT_PAGE
+        return page_size(request)
 
     def _preference_applied(self, request: Request, response: Response, *, delta: bool = False) -> None:
         prefs = self._prefs(request)

@@ -31,6 +31,9 @@ from kontor.emulators.graph.certificates import load_certificate
 from kontor.emulators.graph.control import Control
 from kontor.emulators.graph.graph import Graph
 from kontor.emulators.graph.identity import Identity
+from kontor.emulators.graph.mail import MailApi
+from kontor.emulators.graph.mail_control import MailControl
+from kontor.emulators.graph.mail_store import MailStore
 from kontor.emulators.graph.store import Store
 from kontor.emulators.graph.subscriptions import Subscriptions
 from kontor.emulators.graph.throttle import Throttle
@@ -39,8 +42,10 @@ ALL = ["GET", "POST", "PATCH", "PUT", "DELETE"]
 
 
 def build_app(store: Store, identity: Identity, throttle: Throttle, base_url_fn,
-              subscriptions: Subscriptions | None = None) -> Starlette:
+              subscriptions: Subscriptions | None = None, mail: MailStore | None = None) -> Starlette:
     graph = Graph(store, identity, throttle, base_url_fn)
+    mail = mail or MailStore(store)
+    graph.mail = MailApi(mail, base_url_fn)
     subscriptions = subscriptions or Subscriptions(store, identity, base_url_fn)
     control = Control(store, throttle)
 
@@ -51,6 +56,7 @@ def build_app(store: Store, identity: Identity, throttle: Throttle, base_url_fn,
         Route("/_control/health", health),
         *control.routes(),
         *subscriptions.control_routes(),
+        *MailControl(mail).routes(),
         Route("/common/discovery/instance", identity.instance_discovery),
         Route("/{tenant}/v2.0/.well-known/openid-configuration", identity.openid_configuration),
         Route("/{tenant}/discovery/v2.0/keys", identity.keys),
@@ -109,6 +115,7 @@ class GraphEmulator:
         self.ca_path = str(ca_path or Path(self._workdir.name) / "graph-ca.pem")
         self.store = Store()
         self.throttle = Throttle()
+        self.mail = MailStore(self.store)  # folders, messages, rules, sent mail (mail_store.py)
         self.identity = Identity(self.store, lambda: self.base_url)
         # Change notifications: receivers' HTTPS is verified against receiver_ca_path (default: the system's
         # trust store); plain http only to loopback hosts (subscriptions.py).
@@ -151,7 +158,8 @@ class GraphEmulator:
         shown = f"[{self.host}]" if ":" in self.host else self.host
         self.base_url = f"https://{shown}:{self.port}"
 
-        app = build_app(self.store, self.identity, self.throttle, lambda: self.base_url, self.subscriptions)
+        app = build_app(self.store, self.identity, self.throttle, lambda: self.base_url, self.subscriptions,
+                        mail=self.mail)
         self.subscriptions.start()
         config = uvicorn.Config(app, ssl_certfile=str(cert_file), ssl_keyfile=str(key_file), log_level="warning",
                                 lifespan="off", access_log=False, timeout_graceful_shutdown=1)
