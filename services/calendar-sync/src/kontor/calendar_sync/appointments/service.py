@@ -316,12 +316,7 @@ async def override_occurrence(session: AsyncSession, *, principal: Principal, si
     existing.status, existing.show_as = data.status, data.show_as
     await session.flush()
     overrides = (await _overrides(session, [appointment.id])).get(appointment.id, [])
-    appointment.series_ends_at = recurrence.series_end(series_of(appointment, overrides))
-    _new_version(appointment)
-    await session.flush()
-    await _book(session, appointment, overrides)
-    await events.appointment_updated(session, appointment, ["occurrence"])
-    return await privacy.present(sight, appointment, overrides)
+    return await _series_changed(session, sight, appointment, overrides, "occurrence")
 
 
 async def cancel_occurrence(session: AsyncSession, *, principal: Principal, sight: Sight,
@@ -338,12 +333,7 @@ async def cancel_occurrence(session: AsyncSession, *, principal: Principal, sigh
                                                             AppointmentOverride.recurrence_id == rid))
     overrides = [o for o in overrides if o.recurrence_id.astimezone(UTC) != rid]
     appointment.exdates = sorted([*appointment.exdates, rid])
-    appointment.series_ends_at = recurrence.series_end(series_of(appointment, overrides))
-    _new_version(appointment)
-    await session.flush()
-    await _book(session, appointment, overrides)
-    await events.appointment_updated(session, appointment, ["exdates"])
-    return await privacy.present(sight, appointment, overrides)
+    return await _series_changed(session, sight, appointment, overrides, "exdates")
 
 
 async def restore_occurrence(session: AsyncSession, *, principal: Principal, sight: Sight,
@@ -363,12 +353,18 @@ async def restore_occurrence(session: AsyncSession, *, principal: Principal, sig
     await session.execute(delete(AppointmentOverride).where(AppointmentOverride.appointment_id == appointment.id,
                                                             AppointmentOverride.recurrence_id == rid))
     appointment.exdates = exdates
-    appointment.series_ends_at = recurrence.series_end(series_of(appointment, kept))
+    return await _series_changed(session, sight, appointment, kept, "occurrence")
+
+
+async def _series_changed(session: AsyncSession, sight: Sight, appointment: Appointment,
+                          overrides: list[AppointmentOverride], field: str) -> privacy.Presented:
+    """After an occurrence changed: the series' end, a new version, its resource slots and the event."""
+    appointment.series_ends_at = recurrence.series_end(series_of(appointment, overrides))
     _new_version(appointment)
     await session.flush()
-    await _book(session, appointment, kept)
-    await events.appointment_updated(session, appointment, ["occurrence"])
-    return await privacy.present(sight, appointment, kept)
+    await _book(session, appointment, overrides)
+    await events.appointment_updated(session, appointment, [field])
+    return await privacy.present(sight, appointment, overrides)
 
 
 # ----------------------------------------------------------------------------------------- resource bookings
