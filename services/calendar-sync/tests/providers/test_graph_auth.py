@@ -1,4 +1,5 @@
-"""Tokens with msal against the emulator's identity endpoints; what ends in NeedsReauthorisation."""
+"""Graph auth through the calendar provider: refused secrets, revoked tokens and consent (TokenSource itself:
+libs/platform/tests/test_graph_auth.py)."""
 
 from __future__ import annotations
 
@@ -6,35 +7,10 @@ import asyncio
 import datetime as dt
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from kontor.calendar_sync.providers.base import NeedsReauthorisation
-from kontor.calendar_sync.providers.graph import GraphCredentials, TokenSource
 
 from .conftest import make_provider
-
-
-async def test_token_is_acquired_once_and_cached(emulator, tenant):
-    source = TokenSource(GraphCredentials(tenant.tenant_id, tenant.client_id, tenant.secret),
-                         authority=emulator.authority(tenant.tenant_id), ca_path=emulator.ca_path)
-    first = await source.token()
-    assert first.count(".") == 2
-    assert await source.token() == first
-    assert source.acquisitions == 1
-    forced = await source.token(force=True)
-    assert source.acquisitions == 2 and forced
-
-
-async def test_token_is_refreshed_before_it_expires(emulator, tenant):
-    source = TokenSource(GraphCredentials(tenant.tenant_id, tenant.client_id, tenant.secret),
-                         authority=emulator.authority(tenant.tenant_id), ca_path=emulator.ca_path,
-                         refresh_margin=10 ** 6)  # every token counts as about to expire
-    await source.token()
-    await source.token()
-    assert source.acquisitions == 2
 
 
 async def test_wrong_secret_needs_reauthorisation(emulator, tenant):
@@ -46,13 +22,6 @@ async def test_wrong_secret_needs_reauthorisation(emulator, tenant):
         assert "not-the-secret" not in str(err.value)
     finally:
         await p.aclose()
-
-
-async def test_unknown_tenant_needs_reauthorisation(emulator, tenant):
-    source = TokenSource(GraphCredentials("nosuchtenant.onmicrosoft.com", tenant.client_id, tenant.secret),
-                         authority=emulator.authority("nosuchtenant.onmicrosoft.com"), ca_path=emulator.ca_path)
-    with pytest.raises(NeedsReauthorisation):
-        await source.token()
 
 
 async def test_revoked_tokens_get_one_fresh_token(emulator, tenant, provider, outlook):
@@ -75,23 +44,6 @@ async def test_disabled_app_or_revoked_consent_needs_reauthorisation(emulator, t
     with pytest.raises(NeedsReauthorisation) as err:  # consent for calendars withdrawn: 403
         await provider.get(tenant.upn, "AAMkX")
     assert err.value.status == 403
-
-
-def test_certificate_credentials_for_msal():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kontor")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    cred = GraphCredentials("t", "c", certificate_pem=cert_pem, private_key_pem=key_pem).msal_credential()
-    assert cred["thumbprint"] == cert.fingerprint(hashes.SHA1()).hex() and cred["private_key"] == key_pem
-    assert "PRIVATE KEY" not in repr(GraphCredentials("t", "c", certificate_pem=cert_pem, private_key_pem=key_pem))
-    assert "s3cr3t" not in repr(GraphCredentials("t", "c", client_secret="s3cr3t"))
-    with pytest.raises(NeedsReauthorisation):
-        GraphCredentials("t", "c").msal_credential()
 
 
 def _window():

@@ -14,11 +14,11 @@ from redis.asyncio import Redis
 from kontor.devstack.ports import free_port
 from kontor.devstack.testing import redis_server
 from kontor.emulators.graph.testing import event_body
+from kontor.platform.groupware.graph.shared_limits import RedisLimits, redis_limits
 from kontor.platform.redis_limits import LeaseSemaphore
 
 from kontor.calendar_sync.providers.base import Throttled, TimeWindow
 from kontor.calendar_sync.providers.graph import LimitPolicy
-from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits, redis_limits
 
 from .conftest import FAST, make_provider
 

@@ -12,10 +12,9 @@ from prometheus_client import REGISTRY
 
 from kontor.calendar_sync.providers.base import Throttled, TimeWindow
 from kontor.calendar_sync.providers.graph import LimitPolicy
-from kontor.calendar_sync.providers.graph.limits import MailboxLimiter, retry_delay
 from kontor.emulators.graph.testing import event_body
 
-from .conftest import FAST, make_provider
+from .conftest import make_provider
 
 WINDOW = TimeWindow(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC))
 
@@ -114,16 +113,3 @@ async def test_the_request_budget_per_mailbox(emulator, tenant, outlook):
         await provider.delta(other, WINDOW, None, needs_links=False)  # another mailbox has its own budget
     finally:
         await provider.aclose()
-
-
-async def test_budget_refills_and_waits_briefly():
-    limiter = MailboxLimiter(LimitPolicy(capacity=1, rate=20, max_wait=1))
-    started = time.monotonic()
-    await limiter.take()
-    await limiter.take()  # waits ~50 ms for a token
-    assert 0.03 < time.monotonic() - started < 0.5
-
-
-def test_retry_delay_never_undercuts_retry_after():
-    assert all(retry_delay(a, 3.0, FAST) >= 3.0 for a in range(6))
-    assert all(0 <= retry_delay(a, None, FAST) <= FAST.backoff_cap for a in range(10))

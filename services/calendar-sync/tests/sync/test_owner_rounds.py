@@ -14,7 +14,8 @@ import grpc
 import pytest
 import sqlalchemy as sa
 
-from kontor.platform import errors, grpc_client
+from kontor.platform import grpc_client
+from kontor.platform.delegation import DelegatedTokens, TokenCache
 from kontor.platform.secrets_box import SecretBox
 from kontor.protos.contacts.v1 import data_pb2, data_pb2_grpc, identity_pb2, identity_pb2_grpc, persons_pb2
 from kontor.protos.contacts.v1 import persons_pb2_grpc
@@ -22,9 +23,8 @@ from kontor.protos.gateway.v1 import tokens_pb2, tokens_pb2_grpc
 
 from kontor.calendar_sync.appointments.models import Appointment
 from kontor.calendar_sync.connectors.models import ConnectorTenant
-from kontor.calendar_sync.delegation import DelegatedTokens, TokenCache
 from kontor.calendar_sync.sync import scheduler, state
-from kontor.calendar_sync.sync.as_owner import OwnerRounds
+from kontor.calendar_sync.sync.as_owner import CLIENT, OwnerRounds
 
 from .conftest import outlook_event, soon
 
@@ -97,38 +97,6 @@ async def servers():
     await server.stop(None)
 
 
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-
-async def test_tokens_are_cached_per_user_until_shortly_before_they_expire(servers):
-    gateway, _, channel = servers
-    clock = Clock()
-    tokens = DelegatedTokens(channel, secret=SECRET, cache=TokenCache(clock=clock))
-    tenant, anna, bert = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    first = await tokens.principal(tenant, anna)
-    assert (first.subject, first.tenant_id, first.token, first.actor) == (
-        str(anna), tenant, f"token-of-{anna}", "service:calendar-sync")
-    assert await tokens.principal(tenant, anna) is first
-    await tokens.principal(tenant, bert)
-    assert gateway.issued == [str(anna), str(bert)]
-    clock.now += 239  # 300 s tokens are replaced 60 s before they expire
-    assert await tokens.principal(tenant, anna) is first
-    clock.now += 2
-    assert (await tokens.principal(tenant, anna)) is not first and gateway.issued[-1] == str(anna)
-    assert await tokens.principal(uuid.uuid4(), anna) is not first  # per (tenant, user)
-
-
-async def test_a_refused_credential_is_a_domain_error(servers):
-    _, _, channel = servers
-    with pytest.raises(errors.Unauthenticated):
-        await DelegatedTokens(channel, secret="wrong", cache=TokenCache()).principal(uuid.uuid4(), uuid.uuid4())
-
-
 @pytest.fixture
 async def beat_sees(world):
     """The world's tenant in beat's list for this test only (other tests' beat ticks must not run it)."""
@@ -162,7 +130,7 @@ async def test_a_scheduled_round_places_a_contact_person_as_the_mailbox_owner(wo
     contacts.owner = str(world.user_id)
     world.outlook_create(outlook_event("Angebot", soon(2), attendees=[
         {"emailAddress": {"address": PERSON_ADDRESS}, "type": "required"}]))
-    owners = OwnerRounds(world.db, DelegatedTokens(channel, secret=SECRET, cache=TokenCache()), channel)
+    owners = OwnerRounds(world.db, DelegatedTokens(channel, client=CLIENT, secret=SECRET, cache=TokenCache()), channel)
     assert await _beat_round(world, owners) == {"ok": 1}
     assert {"kind": "contact_person", "id": str(PERSON)}.items() <= next(
         p for p in await _participants(world) if p["kind"] == "contact_person").items()
@@ -176,7 +144,7 @@ async def test_without_a_token_the_round_runs_on_connector_mailboxes_and_warns(w
     contacts.owner = str(world.user_id)
     world.outlook_create(outlook_event("Angebot", soon(2), attendees=[
         {"emailAddress": {"address": PERSON_ADDRESS}, "type": "required"}]))
-    owners = OwnerRounds(world.db, DelegatedTokens(channel, secret="wrong", cache=TokenCache()), channel)
+    owners = OwnerRounds(world.db, DelegatedTokens(channel, client=CLIENT, secret="wrong", cache=TokenCache()), channel)
     with caplog.at_level(logging.WARNING, logger="kontor.calendar_sync.sync.as_owner"):
         assert await _beat_round(world, owners) == {"ok": 1}
     assert [p for p in await _participants(world) if p["kind"] == "contact_person"] == []

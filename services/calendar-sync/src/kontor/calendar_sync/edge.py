@@ -10,10 +10,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal, current_principal
+from kontor.platform.contacts_access import Contacts, Sight
 from kontor.platform.db import Database
 from kontor.platform.errors import InvalidArgument
-
-from kontor.calendar_sync.contacts import Contacts, Sight
 
 
 @asynccontextmanager

@@ -3,6 +3,7 @@
 import grpc
 
 from kontor.platform import blobs
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.runtime import Runtime
 from kontor.platform.secrets_box import box_from_settings
 
@@ -10,7 +11,6 @@ from kontor.calendar_sync.appointments import servicer as appointments
 from kontor.calendar_sync.attachments import servicer as attachments
 from kontor.calendar_sync.connectors import servicer as connectors
 from kontor.calendar_sync.connectors.directory import ProviderDirectory
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.notifications import servicer as notifications
 from kontor.calendar_sync.resources import servicer as resources
 from kontor.calendar_sync.sync import servicer as sync

@@ -11,9 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from kontor.platform.auth import Principal
+from kontor.platform.contacts_access import RECORD_TYPES, Sight
 
 from kontor.calendar_sync.appointments.models import Appointment
-from kontor.calendar_sync.contacts import RECORD_TYPES, Sight
 
 
 def user_id_of(principal: Principal) -> uuid.UUID | None:

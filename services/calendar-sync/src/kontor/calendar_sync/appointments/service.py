@@ -25,12 +25,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from kontor.platform import pagination
 from kontor.platform.auth import Principal
+from kontor.platform.contacts_access import Sight
 from kontor.platform.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
 
 from kontor.calendar_sync.appointments import events, privacy, recurrence
 from kontor.calendar_sync.appointments.models import Appointment, AppointmentOverride, ResourceBooking
 from kontor.calendar_sync.appointments.schemas import AppointmentData, OverrideData, field_of
-from kontor.calendar_sync.contacts import Sight
 from kontor.calendar_sync.resources.models import Resource
 
 # Occurrences of a series are booked (and so protected from double booking) this far ahead.

@@ -8,6 +8,7 @@ from typing import Any
 import grpc
 from google.protobuf.empty_pb2 import Empty
 
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.db import Database
 from kontor.platform.errors import AlreadyExists, InvalidArgument
 from kontor.platform.pagination import parse_uuid
@@ -17,7 +18,6 @@ from kontor.calendar_sync.appointments import service
 from kontor.calendar_sync.appointments.models import Appointment, AppointmentOverride
 from kontor.calendar_sync.appointments.privacy import Presented
 from kontor.calendar_sync.appointments.schemas import OverrideData
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised, instant, timestamp
 
 ENTITY = "appointment"

@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal
+from kontor.platform.contacts_access import Sight
 from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 
 from kontor.calendar_sync.appointments import events, privacy
 from kontor.calendar_sync.appointments.models import Appointment
-from kontor.calendar_sync.contacts import Sight
 
 MAX_ATTACHMENTS = 50  # as AppointmentData.attachments
 DEFAULT_MEDIA_TYPE = "application/octet-stream"

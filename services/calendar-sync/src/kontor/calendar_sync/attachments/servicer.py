@@ -8,13 +8,13 @@ import grpc
 from google.protobuf.empty_pb2 import Empty
 
 from kontor.platform import blobs
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.db import Database
 from kontor.platform.errors import InvalidArgument, NotFound, Unavailable
 from kontor.platform.pagination import parse_uuid
 from kontor.protos.calendar.v1 import attachments_pb2, attachments_pb2_grpc, calendar_pb2
 
 from kontor.calendar_sync.attachments import service
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised
 
 ENTITY = "appointment"

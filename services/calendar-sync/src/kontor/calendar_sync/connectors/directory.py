@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from kontor.platform.groupware.errors import NeedsReauthorisation, ProviderError, TransientError
+
 from kontor.calendar_sync.connectors.resources import DirectoryResource, ResourceDirectory, ServerConnection
-from kontor.calendar_sync.providers.base import NeedsReauthorisation, ProviderError, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def graph_credentials(connection: ServerConnection):
 class GraphDirectory:
     async def list_resources(self, server: ServerConnection) -> list[DirectoryResource]:
         from kontor.calendar_sync.providers.graph import GraphProvider  # noqa: PLC0415
-        from kontor.calendar_sync.providers.graph.http import GRAPH_BASE  # noqa: PLC0415
+        from kontor.platform.groupware.graph.http import GRAPH_BASE  # noqa: PLC0415
 
         authority = f"{server.authority_url}/{server.azure_tenant_id}" if server.authority_url else None
         async with GraphProvider(graph_credentials(server), origin=str(server.tenant_id),

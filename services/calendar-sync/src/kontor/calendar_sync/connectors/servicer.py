@@ -7,8 +7,10 @@ import uuid
 import grpc
 from google.protobuf.empty_pb2 import Empty
 
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.db import Database
 from kontor.platform.errors import InvalidArgument, Unavailable
+from kontor.platform.groupware.errors import ProviderError
 from kontor.platform.pagination import parse_uuid
 from kontor.platform.secrets_box import SecretBox
 from kontor.protos.calendar.v1 import connectors_pb2 as pb
@@ -22,9 +24,7 @@ from kontor.calendar_sync.connectors.schemas import (
     ConnectorCreate, ConnectorUpdate, Credentials, ServerCreate, ServerUpdate,
 )
 from kontor.calendar_sync.connectors.working_hours import WEEKDAYS, WorkingTimeModel
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised, timestamp
-from kontor.calendar_sync.providers.base import ProviderError
 
 
 # Role rights come from contacts' rights model (AccessService.CheckRight, tenant overrides included); the

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from kontor.calendar_sync.providers.base import NotFound
-from kontor.calendar_sync.providers.graph.http import GraphHttp, user_path
+from kontor.platform.groupware.errors import NotFound
+from kontor.platform.groupware.graph.http import GraphHttp, user_path
 
 CHANGE_TYPES = "created,updated,deleted"
 

@@ -27,12 +27,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 
 from kontor.platform.db import Database
+from kontor.platform.groupware.errors import NotFound
 from kontor.platform.secrets_box import SecretBox
 
 from kontor.calendar_sync.connectors.models import ConnectorSettings, ConnectorTenant, GroupwareServer
 from kontor.calendar_sync.notifications import client_state, graph_api
 from kontor.calendar_sync.notifications.models import GraphSubscription
-from kontor.calendar_sync.providers.base import NotFound
 from kontor.calendar_sync.sync import scheduler, state
 from kontor.calendar_sync.sync.models import SyncMailbox
 

@@ -22,54 +22,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol, runtime_checkable
 
+# The groupware errors are the platform's (mail-import raises the same); re-exported here for the engine.
+from kontor.platform.groupware.errors import (  # noqa: F401 - re-exported
+    CursorExpired,
+    InvalidRequest,
+    NeedsReauthorisation,
+    NotFound,
+    PreconditionFailed,
+    ProviderError,
+    Throttled,
+    TransientError,
+)
+
 EventType = Literal["singleInstance", "seriesMaster", "occurrence", "exception"]
 ShowAs = Literal["free", "tentative", "busy", "oof", "workingElsewhere", "unknown"]
 AttendeeType = Literal["required", "optional", "resource"]
 Response = Literal["none", "organizer", "tentativelyAccepted", "accepted", "declined", "notResponded"]
 
 
-# ---- errors --------------------------------------------------------------------------------------
-
-
-class ProviderError(Exception):
-    """Base of every provider failure. Messages carry ids and codes, never event content."""
-
-    def __init__(self, message: str = "", *, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message or self.__class__.__name__)
-        self.status = status
-        self.code = code
-
-
-class CursorExpired(ProviderError):
-    """The stored delta cursor is gone (Graph 410 ``SyncStateNotFound``): run a full resync."""
-
-
-class Throttled(ProviderError):
-    """The provider (or our own per-mailbox budget) says wait; persist the work and retry after ``retry_after`` s."""
-
-    def __init__(self, message: str = "", *, retry_after: float, status: int | None = None, code: str | None = None) -> None:
-        super().__init__(message, status=status, code=code)
-        self.retry_after = retry_after
-
-
-class NeedsReauthorisation(ProviderError):
-    """Credentials are wrong or expired, the app was disabled or consent revoked: a human must fix it."""
-
-
-class PreconditionFailed(ProviderError):
-    """``If-Match`` did not match (412): the remote side changed since we read it."""
-
-
-class NotFound(ProviderError):
-    """The item (or mailbox) does not exist (any more)."""
-
-
-class TransientError(ProviderError):
-    """Network failures and 5xx that outlived the retries; safe to try again later."""
-
-
-class InvalidRequest(ProviderError):
-    """The provider refused the request as malformed (4xx other than the above): retrying won't help."""
+# ---- errors (the groupware ones above; this one is calendar's own) ----------------------------------
 
 
 class UnsupportedRecurrence(ValueError):

@@ -7,11 +7,11 @@ from typing import Any
 import grpc
 from google.protobuf.empty_pb2 import Empty
 
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.db import Database
 from kontor.platform.pagination import parse_uuid
 from kontor.protos.calendar.v1 import calendar_pb2, calendar_pb2_grpc
 
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised, timestamp
 from kontor.calendar_sync.resources import service
 from kontor.calendar_sync.resources.models import Resource

@@ -24,14 +24,16 @@ from sqlalchemy import select
 
 from kontor.platform import auth
 from kontor.platform.db import Database
+from kontor.platform.delegation import DelegatedTokens
 from kontor.platform.errors import DomainError
 
 from kontor.calendar_sync.connectors.models import ConnectorSettings
-from kontor.calendar_sync.delegation import DelegatedTokens
 from kontor.calendar_sync.sync import people
 from kontor.calendar_sync.sync.contacts_people import ContactsPeople
 
 log = logging.getLogger(__name__)
+
+CLIENT = "calendar-sync"  # our client name at the gateway's TokenService (the delegated token's actor)
 
 
 class AsOwner:

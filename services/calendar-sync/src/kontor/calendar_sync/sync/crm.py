@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal
+from kontor.platform.contacts_access import Sight
 
 from kontor.calendar_sync.appointments import service as appointments
 from kontor.calendar_sync.appointments.models import Appointment
 from kontor.calendar_sync.appointments.schemas import OverrideData
 from kontor.calendar_sync.connectors.models import ConnectorSettings
-from kontor.calendar_sync.contacts import Sight
 
 
 class EngineSight(Sight):

@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.db import Database
+from kontor.platform.groupware.errors import NeedsReauthorisation
+from kontor.platform.groupware.graph.shared_limits import RedisLimits
 from kontor.platform.secrets_box import SecretBox
 
 from kontor.calendar_sync.connectors.models import ConnectorSettings
-from kontor.calendar_sync.providers.base import NeedsReauthorisation
-from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits
 from kontor.calendar_sync.sync import engine, scheduler, state
 from kontor.calendar_sync.sync.as_owner import OwnerRounds
 

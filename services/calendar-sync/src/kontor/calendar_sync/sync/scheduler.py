@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 
 from kontor.platform.db import Database
+from kontor.platform.groupware.graph.shared_limits import RedisLimits
 from kontor.platform.secrets_box import SecretBox
 
 from kontor.calendar_sync.connectors.models import ConnectorSettings, ConnectorTenant, GroupwareServer
 from kontor.calendar_sync.connectors.resources import connection_of
 from kontor.calendar_sync.connectors.service import open_credentials
 from kontor.calendar_sync.providers.base import CalendarProvider, NeedsReauthorisation
-from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits
 from kontor.calendar_sync.sync import engine, state
 from kontor.calendar_sync.sync.as_owner import OwnerRounds
 from kontor.calendar_sync.sync.models import SyncMailbox
@@ -38,7 +38,7 @@ async def graph_provider(server: GroupwareServer, box: SecretBox, credentials=No
     """``limits``: the per-mailbox limits shared by every worker (Redis); None counts in this process only."""
     from kontor.calendar_sync.connectors.directory import graph_credentials  # noqa: PLC0415 - msal only when used
     from kontor.calendar_sync.providers.graph import GraphProvider  # noqa: PLC0415
-    from kontor.calendar_sync.providers.graph.http import GRAPH_BASE  # noqa: PLC0415
+    from kontor.platform.groupware.graph.http import GRAPH_BASE  # noqa: PLC0415
 
     connection = connection_of(server, credentials)
     authority = f"{server.authority_url}/{server.azure_tenant_id}" if server.authority_url else None

@@ -6,13 +6,13 @@ import uuid
 
 import grpc
 
+from kontor.platform.contacts_access import Contacts
 from kontor.platform.db import Database
 from kontor.platform.pagination import parse_uuid
 from kontor.protos.calendar.v1 import sync_pb2 as pb
 from kontor.protos.calendar.v1 import sync_pb2_grpc as pb_grpc
 
 from kontor.calendar_sync.connectors import service as connectors
-from kontor.calendar_sync.contacts import Contacts
 from kontor.calendar_sync.edge import authorised, timestamp
 from kontor.calendar_sync.sync import hand_push, health, now
 

@@ -20,12 +20,12 @@ from celery import Celery
 
 from kontor.platform import grpc_client
 from kontor.platform.db import Database
+from kontor.platform.delegation import DelegatedTokens, TokenCache
+from kontor.platform.groupware.graph.shared_limits import redis_limits
 from kontor.platform.secrets_box import box_from_settings
 
 from kontor.calendar_sync.sync import now
-from kontor.calendar_sync.providers.graph.shared_limits import redis_limits
-from kontor.calendar_sync.delegation import DelegatedTokens, TokenCache
-from kontor.calendar_sync.sync.as_owner import OwnerRounds
+from kontor.calendar_sync.sync.as_owner import CLIENT, OwnerRounds
 from kontor.calendar_sync.sync.scheduler import run_due
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ async def owner_rounds(db: Database, settings, cache: TokenCache | None) -> Asyn
     gateway = grpc_client.channel(settings.gateway_addr, default_timeout_s=settings.upstream_timeout_s)
     contacts = grpc_client.channel(settings.contacts_addr, default_timeout_s=settings.upstream_timeout_s)
     try:
-        tokens = DelegatedTokens(gateway, secret=settings.service_secret.get_secret_value(), cache=cache)
+        tokens = DelegatedTokens(gateway, client=CLIENT, secret=settings.service_secret.get_secret_value(),
+                                 cache=cache)
         yield OwnerRounds(db, tokens, contacts)
     finally:
         await gateway.close()

@@ -37,7 +37,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from kontor.calendar_sync.providers.base import Throttled
+from kontor.platform.groupware.errors import Throttled
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ other 4xx                  :class:`InvalidRequest`
 
 Logs carry method, a path with ids but no query, status, Graph's error code,
 attempt and request id. Never bodies, subjects, locations or attendees.
-Metrics: ``kontor_calendar_sync_provider_requests_total{provider, outcome}``
-and ``kontor_calendar_sync_provider_request_duration_seconds{provider}``; no
-mailbox label (cardinality).
+Metrics: ``kontor_{service}_provider_requests_total{provider, outcome}``
+and ``kontor_{service}_provider_request_duration_seconds{provider}``, with
+``service`` the using service's name (``calendar_sync``, ``mail_import``;
+``kontor.platform.groupware.metrics``); no mailbox label (cardinality).
 """
 
 from __future__ import annotations
@@ -31,9 +32,7 @@ import time
 from urllib.parse import quote, urlsplit
 
 import httpx
-from prometheus_client import Counter, Histogram
-
-from kontor.calendar_sync.providers.base import (
+from kontor.platform.groupware.errors import (
     CursorExpired,
     InvalidRequest,
     NeedsReauthorisation,
@@ -42,16 +41,12 @@ from kontor.calendar_sync.providers.base import (
     Throttled,
     TransientError,
 )
-from kontor.calendar_sync.providers.graph.auth import TokenSource
-from kontor.calendar_sync.providers.graph.limits import LimitPolicy, MailboxLimiter, record, record_retry, retry_delay
-from kontor.calendar_sync.providers.graph.shared_limits import RedisLimits, SharedMailboxLimiter
+from kontor.platform.groupware.graph.auth import TokenSource
+from kontor.platform.groupware.graph.limits import LimitPolicy, MailboxLimiter, record, record_retry, retry_delay
+from kontor.platform.groupware.graph.shared_limits import RedisLimits, SharedMailboxLimiter
+from kontor.platform.groupware.metrics import provider_metrics
 
-log = logging.getLogger("kontor.calendar_sync.providers.graph")
-
-REQUESTS = Counter("kontor_calendar_sync_provider_requests_total", "Requests sent to groupware providers",
-                   ["provider", "outcome"])
-LATENCY = Histogram("kontor_calendar_sync_provider_request_duration_seconds", "Groupware provider request latency",
-                    ["provider"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+log = logging.getLogger("kontor.platform.groupware.graph")
 
 GRAPH_BASE = "https://graph.microsoft.com/v1.0"
 _RETRY_STATUS = {429, 503}
@@ -107,11 +102,12 @@ class GraphHttp:
 
     provider = "graph"
 
-    def __init__(self, tokens: TokenSource, *, base_url: str = GRAPH_BASE, ca_path: str | None = None,
+    def __init__(self, tokens: TokenSource, *, service: str, base_url: str = GRAPH_BASE, ca_path: str | None = None,
                  policy: LimitPolicy | None = None, timeout: float = 60.0,
                  transport: httpx.AsyncBaseTransport | None = None, sleep=asyncio.sleep,
                  limits: RedisLimits | None = None, app: str = "") -> None:
         self.tokens = tokens
+        self._metrics = provider_metrics(service)  # kontor_{service}_provider_*: each service keeps its series
         self._limits = limits  # None: per process (MailboxLimiter); else shared by every worker through Redis
         self.app = app  # Graph's limits are per app registration and mailbox
         self.base_url = base_url.rstrip("/")
@@ -138,9 +134,13 @@ class GraphHttp:
             else f"{self.base_url}{path_or_url}"
 
     async def request(self, mailbox: str, method: str, path_or_url: str, *, params: dict | None = None,
-                      json: dict | None = None, headers: dict[str, str] | None = None,
+                      json: dict | None = None, content: bytes | None = None,
+                      headers: dict[str, str] | None = None,
                       retry_server_errors: bool = True) -> httpx.Response:
-        """Send one logical request; ``mailbox`` picks the limiter (use the server key for /places)."""
+        """Send one logical request; ``mailbox`` picks the limiter (use the server key for /places).
+
+        ``content`` is a raw body for the few calls that take none of JSON (sendMail with base64 MIME); give
+        its Content-Type in ``headers``."""
         url = self.url(path_or_url)
         limiter = self.limiter(mailbox)
         attempt = 0
@@ -152,15 +152,16 @@ class GraphHttp:
                 all_headers = {"Authorization": f"Bearer {token}", **(headers or {})}
                 started = time.monotonic()
                 try:
-                    response = await self.client.request(method, url, params=params, json=json, headers=all_headers)
+                    response = await self.client.request(method, url, params=params, json=json, content=content,
+                                                         headers=all_headers)
                 except httpx.TransportError as exc:
-                    REQUESTS.labels(self.provider, "network_error").inc()
+                    self._metrics.requests.labels(self.provider, "network_error").inc()
                     record("network_error")
                     log.warning("graph request failed", extra={"method": method, "path": _log_path(url),
                                                                "error": type(exc).__name__, "attempt": attempt})
                     response = None
                 finally:
-                    LATENCY.labels(self.provider).observe(time.monotonic() - started)
+                    self._metrics.latency.labels(self.provider).observe(time.monotonic() - started)
             if response is None:
                 attempt += 1
                 if attempt >= self.policy.max_attempts:
@@ -170,7 +171,7 @@ class GraphHttp:
                 continue
             status = response.status_code
             outcome = _outcome(status)
-            REQUESTS.labels(self.provider, outcome).inc()
+            self._metrics.requests.labels(self.provider, outcome).inc()
             record(outcome)
             if status < 400:
                 log.debug("graph request", extra={"method": method, "path": _log_path(url), "status": status})

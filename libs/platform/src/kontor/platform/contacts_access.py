@@ -1,4 +1,4 @@
-"""What calendar-sync asks contacts, over gRPC with the caller's token: role rights and record visibility.
+"""What a service asks contacts about its caller, over gRPC with the caller's token: role rights and record visibility.
 
 contacts decides; nothing here re-implements a rule (docs/access.md). ``Sight`` caches the answers for one
 request only, since assignments and substitutions change visibility at any time.
@@ -104,7 +104,7 @@ class Sight:
         return self._answers[key]
 
     async def persons_of(self, company_id: uuid.UUID) -> list[uuid.UUID]:
-        """The company's contact persons the caller may see (for the company's calendar view)."""
+        """The company's contact persons the caller may see (e.g. for a company's calendar or mail view)."""
         return await self._contacts.company_person_ids(company_id)
 
     async def sees(self, record_type: str, record_id: uuid.UUID) -> bool:

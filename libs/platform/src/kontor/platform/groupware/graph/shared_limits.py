@@ -11,7 +11,7 @@ the 429s we set out to avoid. So the key is (app's Azure tenant, client id, mail
 * a 429/503's ``Retry-After`` holds the mailbox for every worker (the bucket's hold key).
 
 If Redis cannot be reached the mailbox falls back to this process's own :class:`MailboxLimiter` (logged):
-limits per process are weaker, but sync keeps going and Graph's own 429s still get the backoff.
+limits per process are weaker, but the work keeps going and Graph's own 429s still get the backoff.
 """
 
 from __future__ import annotations
@@ -24,13 +24,15 @@ import random
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from kontor.platform.groupware.errors import Throttled
+from kontor.platform.groupware.graph.limits import LimitPolicy, MailboxLimiter, note_in_flight
 from kontor.platform.redis_limits import LeaseSemaphore, TokenBucket, hashed
-
-from kontor.calendar_sync.providers.base import Throttled
-from kontor.calendar_sync.providers.graph.limits import LimitPolicy, MailboxLimiter, note_in_flight
 
 log = logging.getLogger(__name__)
 
+# One namespace for every service: Graph's Outlook limits count per app registration and mailbox across mail,
+# calendar and contacts requests, so calendar-sync's and mail-import's requests to one mailbox (same app) must
+# share slots and budget. The value predates the move to the platform and is kept so existing keys still count.
 NAMESPACE = "kontor:calendar-sync:graph"
 LEASE_S = 30.0
 POLL_MIN_S, POLL_MAX_S = 0.02, 0.25  # how often a waiting request asks for a slot again

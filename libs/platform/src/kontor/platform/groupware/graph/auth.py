@@ -31,9 +31,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from kontor.calendar_sync.providers.base import NeedsReauthorisation, TransientError
+from kontor.platform.groupware.errors import NeedsReauthorisation, TransientError
 
-log = logging.getLogger("kontor.calendar_sync.providers.graph")
+log = logging.getLogger("kontor.platform.groupware.graph")
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 PUBLIC_AUTHORITY = "https://login.microsoftonline.com"

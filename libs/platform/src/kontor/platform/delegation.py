@@ -1,9 +1,10 @@
-"""Tokens of the users calendar-sync works for in the background, from the gateway's ``TokenService``.
+"""Tokens of the users a service works for in the background, from the gateway's ``TokenService``.
 
-A scheduled sync round has no caller, yet contacts answers only with a token (and applies its rights). Only the
-gateway signs tokens, so calendar-sync asks it for a short-lived one of the mailbox's owner, authenticating
-with its own client credential (``SERVICE_SECRET``; ``kontor.platform.service_credentials``). The token's
-``act`` claim names ``service:calendar-sync``, so contacts' logs and traces show who really called.
+Background work (a scheduled sync or import round) has no caller, yet contacts answers only with a token (and
+applies its rights). Only the gateway signs tokens, so the service asks it for a short-lived one of the user it
+works for (a mailbox's owner), authenticating with its own client credential (``client`` + ``SERVICE_SECRET``;
+``kontor.platform.service_credentials``). The token's ``act`` claim names ``service:<client>`` (e.g.
+``service:calendar-sync``), so contacts' logs and traces show who really called.
 
 ``TokenCache`` keeps each (tenant, user)'s token until shortly before it expires; it outlives the event loops
 of Celery tasks (each task runs its own), while ``DelegatedTokens`` is bound to one loop's gRPC channel.
@@ -23,7 +24,6 @@ from kontor.platform.grpc_client import call
 from kontor.platform.service_credentials import authorization
 from kontor.protos.gateway.v1 import tokens_pb2, tokens_pb2_grpc
 
-CLIENT = "calendar-sync"
 # A cached token is replaced this long before it expires (at most half its lifetime), so a token handed out
 # stays valid for the contacts calls that follow.
 REFRESH_BEFORE_S = 60.0
@@ -52,11 +52,12 @@ class TokenCache:
 
 
 class DelegatedTokens:
-    """The owner's principal for a round: from the cache, else from the gateway (errors as domain errors)."""
+    """The user's principal for background work: from the cache, else from the gateway (errors as domain errors)."""
 
-    def __init__(self, channel: grpc.aio.Channel, *, secret: str, cache: TokenCache) -> None:
+    def __init__(self, channel: grpc.aio.Channel, *, client: str, secret: str, cache: TokenCache) -> None:
+        """``client``: the service's client name at the gateway ("calendar-sync", "mail-import")."""
         self._stub = tokens_pb2_grpc.TokenServiceStub(channel)
-        self._credential = authorization(CLIENT, secret)
+        self._credential = authorization(client, secret)
         self._cache = cache
 
     async def principal(self, tenant_id: uuid.UUID, user_id: uuid.UUID) -> Principal:
