@@ -166,6 +166,9 @@ GRPC_VALUES: dict[str, object] = {
     "kontor.contacts.v1.CompanyService/UpdateCompany": lambda w: {"notes": "probe"},
     "kontor.contacts.v1.ContactPersonService/UpdateContactPerson": lambda w: {"notes": "probe"},
     "kontor.contacts.v1.SearchService/Search": lambda w: {"query": w.marker, "types": []},
+    # A's person's address, an address at A's company's domain (its website) and at its e-mail domain.
+    "kontor.contacts.v1.AddressMatchService/MatchAddresses": lambda w: {"addresses": [
+        f"person@{w.marker}.example", f"someone@mail.{w.twin_domain}", f"sales@{w.marker}.example"]},
     "kontor.contacts.v1.ImportService/StartImport": lambda w: {
         "content": f"Firma;Website\nB's gRPC import twin;{w.twin_domain}\n".encode(), "filename": "probe.csv"},
     "kontor.contacts.v1.TenantService/CreateTenant": lambda w: {
@@ -188,7 +191,7 @@ GRPC_VALUES: dict[str, object] = {
     "kontor.contacts.v1.TraceService/UpdateTraceSettings": lambda w: {"expected_version": 0},
     "kontor.contacts.v1.FollowUpService/CreateFollowUp": lambda w: {"note": "probe", "time_zone": "Europe/Berlin"},
 }
-_READ_PREFIXES = ("Get", "List", "Check", "Visible", "Search", "Export", "Resolve")
+_READ_PREFIXES = ("Get", "List", "Check", "Visible", "Search", "Match", "Export", "Resolve")
 _LAST_PREFIXES = ("Delete", "Remove", "Unassign", "Erase", "Cancel", "Complete")
 
 

@@ -19,6 +19,7 @@ from kontor.contacts.identity import servicer as identity
 from kontor.contacts.persons import servicer as persons
 from kontor.contacts.gdpr import servicer as gdpr
 from kontor.contacts.imports import servicer as imports
+from kontor.contacts.matching import servicer as matching
 from kontor.contacts.search import servicer as search
 
 REGISTRATIONS = [
@@ -38,6 +39,7 @@ REGISTRATIONS = [
     gdpr.register,
     followups.register,
     dashboard.register,
+    matching.register,
 ]
 
 

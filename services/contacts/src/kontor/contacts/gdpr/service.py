@@ -26,6 +26,7 @@ from kontor.contacts.comments.models import Comment
 from kontor.contacts.companies.models import Company, CompanyHistory
 from kontor.contacts.gdpr.models import GdprAuditEntry
 from kontor.contacts.persons import events
+from kontor.contacts.persons.address_index import store_addresses
 from kontor.contacts.persons.models import ContactPerson
 from kontor.contacts.persons.service import get_person, visible_persons
 
@@ -136,6 +137,7 @@ async def erase_person(
         await session.flush()
         await session.refresh(person)
         await events.person_updated(session, person, changed)
+    await store_addresses(session, person)  # the look-up table must not keep an erased address either
     _audit(session, principal, "erase", person_id, details)
     return person, details
 

@@ -28,3 +28,19 @@ class ContactPerson(TenantScoped, Timestamps, Base):
     notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
     version: Mapped[int] = mapped_column(BigInteger, nullable=False, default=1)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContactPersonAddress(TenantScoped, Base):
+    """One e-mail address of a contact person (lower-case, as in ``email_keys``), for look-ups by address.
+
+    ``email_keys`` has a GIN index, but row-level security keeps its non-LEAKPROOF ``&&`` out of index
+    conditions, so a look-up by address would read the whole tenant. Equality on this column is LEAKPROOF
+    and answered by ix_contact_person_addresses_tenant_address (migration 0009). Written with the person
+    (``address_index.store_addresses``); a deleted person keeps its rows, readers check ``deleted_at``.
+    """
+
+    __tablename__ = "contact_person_addresses"
+
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contact_persons.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)

@@ -18,6 +18,7 @@ from kontor.contacts import contact_data, listing, records
 from kontor.contacts.companies.models import Company
 from kontor.contacts.companies.service import get_company, visible_companies
 from kontor.contacts.persons import events
+from kontor.contacts.persons.address_index import store_addresses
 from kontor.contacts.persons.models import ContactPerson
 from kontor.contacts.persons.schemas import ContactPersonCreate, ContactPersonUpdate, PhoneNumber
 
@@ -74,6 +75,7 @@ async def create_person(
     session.add(person)
     await session.flush()
     await session.refresh(person)
+    await store_addresses(session, person)
     await events.person_created(session, person)
     return person
 
@@ -124,6 +126,8 @@ async def update_person(
     person.version += 1
     await session.flush()
     await session.refresh(person)
+    if "emails" in changed:
+        await store_addresses(session, person)
     await events.person_updated(session, person, changed)
     return person
 
