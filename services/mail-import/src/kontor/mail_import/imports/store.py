@@ -1,0 +1,190 @@
+"""Writing one batch of the import folder: what was seen, in one transaction with the cursor after it.
+
+``prepare`` does the slow, repeatable part outside any transaction: parsing and putting raw messages and
+attachments into the content-addressed blob store (a blob put twice is stored once; a blob of a batch that
+never committed is an orphan the blob sweep may remove, never a lost mail). ``write`` then stores the rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kontor.platform.blobs import BlobStore, BlobTooLarge, address_of
+
+from kontor.mail_import import mime
+from kontor.mail_import.imports.models import QuarantinedMessage
+from kontor.mail_import.mails import dedup
+from kontor.mail_import.mails.models import Mail, MailboxReference
+from kontor.mail_import.providers.base import RawMessage
+
+BLOB_TOO_LARGE = "blob_too_large"  # a part over the blob store's size limit
+UNSTORABLE = "unstorable"  # the database refused the parsed message (a safety net, like mime's "unparseable")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    ref: str
+    size: int
+    parsed: mime.ParsedMail
+    raw_address: str
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    ref: str
+    size: int
+    reason: str
+    detail: str
+    raw_address: str  # "" when the raw message could not be kept
+
+
+Prepared = Parsed | Quarantined
+
+
+@dataclass
+class Written:
+    """What ``write`` did: new mails, references added to mails that existed, quarantined messages."""
+
+    created: list[tuple[Mail, mime.ParsedMail]] = field(default_factory=list)
+    referenced: list[tuple[Mail, mime.ParsedMail]] = field(default_factory=list)  # new ref, mail existed
+    quarantined: list[Quarantined] = field(default_factory=list)
+    revived: int = 0
+
+    @property
+    def new_references(self) -> list[tuple[Mail, mime.ParsedMail]]:
+        return [*self.created, *self.referenced]
+
+
+async def known_refs(session: AsyncSession, account_id: uuid.UUID, folder_id: str,
+                     refs: Iterable[str]) -> dict[str, bool]:
+    """Refs of (account, folder) already referenced or quarantined → whether that row is marked gone."""
+    wanted = list(dict.fromkeys(refs))
+    if not wanted:
+        return {}
+    known: dict[str, bool] = {}
+    for model in (MailboxReference, QuarantinedMessage):
+        rows = await session.execute(select(model.ref, model.gone_at).where(
+            model.account_id == account_id, model.folder_id == folder_id, model.ref.in_(wanted)))
+        for ref, gone_at in rows:
+            known[ref] = known.get(ref, True) and gone_at is not None
+    return known
+
+
+async def _keep_raw(blobs: BlobStore, namespace: str, raw: bytes) -> str:
+    """The quarantined message's raw bytes into the store when possible; "" when not (the reason stays)."""
+    if not raw:
+        return ""
+    try:
+        return (await blobs.put(namespace, raw, expected=address_of(raw))).address
+    except Exception:  # noqa: BLE001 - too large or store down: the quarantine row matters more than its bytes
+        return ""
+
+
+async def prepare(message: RawMessage, *, blobs: BlobStore, namespace: str, limits: mime.Limits) -> Prepared:
+    """Parse (in a worker thread: a pathological message must not stall the event loop) and store blobs.
+
+    Blob store outages propagate (the round fails and repeats the batch); a blob over the store's size
+    limit quarantines the message as ``blob_too_large``."""
+    raw = message.raw
+    size = len(raw)
+    result = await asyncio.to_thread(mime.parse, raw, limits)
+    if isinstance(result, mime.Quarantine):
+        return Quarantined(message.ref, size, result.reason, result.detail,
+                           await _keep_raw(blobs, namespace, raw))
+    try:
+        stored = await blobs.put(namespace, raw, expected=result.content_hash)
+        await mime.store_attachments(result, blobs, namespace)
+    except BlobTooLarge as exc:
+        return Quarantined(message.ref, size, BLOB_TOO_LARGE,
+                           f"a part is larger than the blob store's limit of {exc.limit} bytes", "")
+    return Parsed(message.ref, size, result, stored.address)
+
+
+def direction_of(parsed: mime.ParsedMail, own_addresses: set[str]) -> str:
+    sender = parsed.from_addresses[0].email if parsed.from_addresses else ""
+    return "sent" if sender and sender in own_addresses else "received"
+
+
+async def write(session: AsyncSession, items: Iterable[Prepared], *, tenant_id: uuid.UUID, account_id: uuid.UUID,
+                folder_id: str, own_addresses: set[str], revive: Iterable[str] = ()) -> Written:
+    """Stores the batch's rows in the caller's transaction. Idempotent per (account, folder, ref)."""
+    written = Written()
+    for item in items:
+        if isinstance(item, Quarantined):
+            if await _quarantine(session, item, tenant_id=tenant_id, account_id=account_id, folder_id=folder_id):
+                written.quarantined.append(item)
+            continue
+        try:
+            # A savepoint per mail: a message the database refuses costs that message (quarantined as
+            # "unstorable"), not the batch, which would otherwise fail again at every round.
+            async with session.begin_nested():
+                mail, created = await dedup.store_mail(session, tenant_id=tenant_id, parsed=item.parsed,
+                                                       raw_address=item.raw_address, size=item.size,
+                                                       direction=direction_of(item.parsed, own_addresses))
+                _, new_ref = await dedup.add_reference(session, mail, account_id, folder_id, item.ref, item.size)
+        except DBAPIError as exc:
+            if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+                raise  # the database is unwell, not the message: the round fails and repeats the batch
+            cause = type(exc.orig).__name__ if exc.orig is not None else "DBAPIError"
+            held = Quarantined(item.ref, item.size, UNSTORABLE,
+                               f"the database refused the parsed message ({cause})", item.raw_address)
+            if await _quarantine(session, held, tenant_id=tenant_id, account_id=account_id, folder_id=folder_id):
+                written.quarantined.append(held)
+            continue
+        if created:
+            written.created.append((mail, item.parsed))
+        elif new_ref:
+            written.referenced.append((mail, item.parsed))
+    written.revived = await revive_refs(session, account_id, folder_id, revive)
+    return written
+
+
+async def _quarantine(session: AsyncSession, item: Quarantined, *, tenant_id: uuid.UUID, account_id: uuid.UUID,
+                      folder_id: str) -> bool:
+    """The quarantine entry for ``item``; False when (account, folder, ref) had one already."""
+    inserted = await session.scalar(
+        insert(QuarantinedMessage).values(
+            id=uuid.uuid4(), tenant_id=tenant_id, account_id=account_id, folder_id=folder_id, ref=item.ref,
+            reason=item.reason, detail=item.detail[:2000], size=item.size, raw_address=item.raw_address)
+        .on_conflict_do_nothing(index_elements=[QuarantinedMessage.account_id, QuarantinedMessage.folder_id,
+                                                QuarantinedMessage.ref])
+        .returning(QuarantinedMessage.id))
+    return inserted is not None
+
+
+async def revive_refs(session: AsyncSession, account_id: uuid.UUID, folder_id: str, refs: Iterable[str]) -> int:
+    """Refs seen in the folder again (a Graph message moved out and back) are no longer gone."""
+    wanted = list(dict.fromkeys(refs))
+    if not wanted:
+        return 0
+    count = 0
+    for model in (MailboxReference, QuarantinedMessage):
+        result = await session.execute(update(model).where(
+            model.account_id == account_id, model.folder_id == folder_id, model.ref.in_(wanted),
+            model.gone_at.is_not(None)).values(gone_at=None))
+        count += result.rowcount or 0
+    return count
+
+
+async def mark_gone(session: AsyncSession, account_id: uuid.UUID, folder_id: str, refs: Iterable[str],
+                    at: datetime) -> int:
+    """References and quarantine entries of refs that left the folder: marked gone, the mail stays."""
+    wanted = list(dict.fromkeys(refs))
+    count = 0
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start:start + 1000]
+        for model in (MailboxReference, QuarantinedMessage):
+            result = await session.execute(update(model).where(
+                model.account_id == account_id, model.folder_id == folder_id, model.ref.in_(chunk),
+                model.gone_at.is_(None)).values(gone_at=at))
+            count += result.rowcount or 0
+    return count
