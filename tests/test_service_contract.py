@@ -47,8 +47,9 @@ def test_celery_commands_exist_exactly_where_there_are_tasks(service, monkeypatc
     # The required settings of every service; a service ignores the ones it does not have.
     required = {"DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:1/db", "NATS_URL": "nats://127.0.0.1:1",
                 "JWKS_URL": "http://127.0.0.1:1/jwks", "CONTACTS_ADDR": "127.0.0.1:1", "BILLING_ADDR": "127.0.0.1:1",
-                "CALENDAR_SYNC_ADDR": "127.0.0.1:1", "SIGNING_KEY_FILE": "/nonexistent/signing-key.pem",
-                "SECRET_KEYS": generate_key()}
+                "CALENDAR_SYNC_ADDR": "127.0.0.1:1", "MAIL_IMPORT_ADDR": "127.0.0.1:1",
+                "SIGNING_KEY_FILE": "/nonexistent/signing-key.pem",
+                "SECRET_KEYS": generate_key(), "MESSAGE_ID_KEY": generate_key()}
     for name, value in required.items():
         monkeypatch.setenv(prefix + name, value)
     app = definition.celery(definition.settings_cls())

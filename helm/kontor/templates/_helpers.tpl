@@ -149,6 +149,16 @@ service-secret: {{ .value | b64enc | quote }}
 service-clients: {{ .value | b64enc | quote }}
 {{- end }}
 {{- end }}
+{{- range $setting, $s := default dict .c.secretSettings }}
+{{- if and $s.value (not $s.existingSecret) }}
+{{ include "kontor.secretSettingKey" $setting }}: {{ $s.value | b64enc | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Key of a secretSettings entry in the chart-managed Secret: MESSAGE_ID_KEY → message-id-key. */}}
+{{- define "kontor.secretSettingKey" -}}
+{{- . | lower | replace "_" "-" -}}
 {{- end -}}
 
 {{/*
@@ -274,6 +284,18 @@ tokens of the users it works for; the gateway holds the secrets' SHA-256 (servic
       name: {{ $refs.serviceClients.name }}
       key: {{ $refs.serviceClients.key }}
 {{- end }}
+{{- end }}
+{{- /* Secret settings of the component's own (e.g. mail-import's MESSAGE_ID_KEY), from its Secret. */}}
+{{- $own := include "kontor.name" (list .root (ternary (printf "%s-migrate" .name) .name .hook)) }}
+{{- range $setting, $s := default dict .c.secretSettings }}
+{{- if not (or $s.value $s.existingSecret) }}
+{{- fail (printf "components.%s.secretSettings.%s: set existingSecret (a Secret holding it) or, for development only, value" $.name $setting) }}
+{{- end }}
+- name: {{ $p }}{{ $setting }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ ternary $s.existingSecret $own (not (empty $s.existingSecret)) }}
+      key: {{ ternary $s.existingSecretKey (include "kontor.secretSettingKey" $setting) (not (empty $s.existingSecret)) }}
 {{- end }}
 {{- range $dep := default list .c.calls }}
 - name: {{ $p }}{{ $dep | upper | replace "-" "_" }}_ADDR

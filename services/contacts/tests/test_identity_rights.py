@@ -66,3 +66,14 @@ def test_right_input_names_unknown_entity_types():
     assert exc.value.errors()[0]["loc"] == ("entity_type",)
     granted = RightSet(role="sales_rep", entity_type="user", create=True, read=True, update=False, delete=False)
     assert granted.actions() == {"create", "read"}
+
+
+def test_mail_import_entity_types_let_employees_use_mailboxes_and_file_mail():
+    # mail-import asks CheckRight for "mail_account" (accounts, rules, import) and "mail" (filed mail).
+    assert {"mail_account", "mail"} <= set(ENTITY_TYPES)
+    for role in ("sales_manager", "sales_rep", "customer_service", "technician"):
+        assert default_actions(role, "mail_account") == set(ACTIONS), role
+        assert {"create", "read"} <= default_actions(role, "mail"), role
+    assert "delete" not in default_actions("technician", "mail")
+    assert RightSet(role="sales_rep", entity_type="mail", create=False, read=True, update=False,
+                    delete=False).actions() == {"read"}

@@ -121,8 +121,8 @@ def test_up_runs_the_stack_seeds_once_and_stops_cleanly(fake_bin: Path, dev_env:
     output = first.output
     for name in load_topology({}).service_names:
         assert f"Migrated kontor_{name.replace('-', '_')}" in output
-    # graph-emulator, serve x 6, worker + beat x 4 (contacts, billing, calendar-sync, gateway)
-    assert "Started 15 processes: graph-emulator, contacts" in output
+    # graph-emulator, serve x 6, worker + beat x 5 (contacts, billing, calendar-sync, mail-import, gateway)
+    assert "Started 17 processes: graph-emulator, contacts" in output
     assert output.count("│ ready") == 7, output  # the services and the emulator
     assert "created with its org manager; created 2 companies" in output
     emulator_url = f"https://127.0.0.1:{dev_env['KONTOR_DEV_GRAPH_EMULATOR_PORT']}"

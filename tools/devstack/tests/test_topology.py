@@ -24,8 +24,9 @@ def test_defaults_in_start_order() -> None:
         "gateway": (50050, 8000), "contacts": (50051, 8001), "calendar-sync": (50052, 8002),
         "mail-import": (50053, 8003), "billing": (50054, 8004), "portal": (50055, 8005),
     }
-    assert [s.name for s in topology.services if s.has_celery] == ["contacts", "billing", "calendar-sync", "gateway"]
-    assert topology.service("gateway").calls == ("contacts", "billing", "calendar-sync")
+    assert [s.name for s in topology.services if s.has_celery] == [
+        "contacts", "billing", "calendar-sync", "mail-import", "gateway"]
+    assert topology.service("gateway").calls == ("contacts", "billing", "calendar-sync", "mail-import")
     assert topology.infra == InfraPorts(postgres=25432, nats=24222, nats_monitor=28222, redis=26379)
     emulator = topology.emulator("graph-emulator")
     assert (emulator.port, emulator.base_url) == (28443, "https://127.0.0.1:28443")
@@ -119,10 +120,31 @@ def test_the_gateway_knows_only_the_digest_of_each_delegating_services_secret(tm
     topology = load_topology({})
     secret = service_env("calendar-sync", DEFAULT_INFRA, tmp_path, topology=topology)[
         "KONTOR_CALENDAR_SYNC_SERVICE_SECRET"]
+    mail_secret = service_env("mail-import", DEFAULT_INFRA, tmp_path, topology=topology)[
+        "KONTOR_MAIL_IMPORT_SERVICE_SECRET"]
     clients = service_env("gateway", DEFAULT_INFRA, tmp_path, topology=topology)["KONTOR_GATEWAY_SERVICE_CLIENTS"]
-    assert len(base64.urlsafe_b64decode(secret)) == 32
-    assert clients == f"calendar-sync:{hashlib.sha256(secret.encode()).hexdigest()}"
-    assert secret not in clients
+    assert len(base64.urlsafe_b64decode(secret)) == 32 and mail_secret != secret
+    assert clients == (f"calendar-sync:{hashlib.sha256(secret.encode()).hexdigest()},"
+                       f"mail-import:{hashlib.sha256(mail_secret.encode()).hexdigest()}")
+    assert secret not in clients and mail_secret not in clients
+
+
+def test_mail_import_env(tmp_path: Path) -> None:
+    topology = load_topology({})
+    env = service_env("mail-import", DEFAULT_INFRA, tmp_path, topology=topology)
+    assert env["KONTOR_MAIL_IMPORT_CONTACTS_ADDR"] == "127.0.0.1:50051"
+    assert env["KONTOR_MAIL_IMPORT_CALENDAR_SYNC_ADDR"] == "127.0.0.1:50052"
+    assert env["KONTOR_MAIL_IMPORT_GATEWAY_ADDR"] == "127.0.0.1:50050"
+    assert env["KONTOR_MAIL_IMPORT_BLOB_STORE_URL"] == (tmp_path / "blobs" / "mail-import").resolve().as_uri()
+    assert env["KONTOR_MAIL_IMPORT_SECRET_KEYS"] == (tmp_path / "secrets" / "mail-import-secret-keys").read_text()
+    # The MAC key of outgoing Message-IDs: made once, kept, and no other secret of the service.
+    key = env["KONTOR_MAIL_IMPORT_MESSAGE_ID_KEY"]
+    assert key == (tmp_path / "secrets" / "mail-import-message-id-key").read_text()
+    assert len(key) >= 32 and key not in (env["KONTOR_MAIL_IMPORT_SECRET_KEYS"],
+                                          env["KONTOR_MAIL_IMPORT_SERVICE_SECRET"])
+    assert service_env("mail-import", DEFAULT_INFRA, tmp_path, topology=topology) == env
+    gateway = service_env("gateway", DEFAULT_INFRA, tmp_path, topology=topology)
+    assert gateway["KONTOR_GATEWAY_MAIL_IMPORT_ADDR"] == "127.0.0.1:50053"
 
 
 def test_gateway_and_celery_service_env(tmp_path: Path) -> None:

@@ -37,6 +37,9 @@ class ServiceSpec:
     # Runs background work as its users (calendar-sync's scheduled sync): gets GATEWAY_ADDR and SERVICE_SECRET
     # (made once per data dir); the gateway's SERVICE_CLIENTS lists the secret's SHA-256 under this name.
     delegates_users: bool = False
+    # Settings that hold a random secret of the service's own (mail-import's MESSAGE_ID_KEY): each gets one, made
+    # once per data dir, so it survives restarts.
+    random_secrets: tuple[str, ...] = ()
 
     @property
     def env_prefix(self) -> str:
@@ -199,10 +202,12 @@ DEFAULT_SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("billing", grpc_port=50054, http_port=8004, has_celery=True, calls=("contacts",)),
     ServiceSpec("calendar-sync", grpc_port=50052, http_port=8002, has_celery=True, has_secret_keys=True,
                 has_blob_store=True, delegates_users=True, calls=("contacts",)),
-    ServiceSpec("mail-import", grpc_port=50053, http_port=8003),
+    ServiceSpec("mail-import", grpc_port=50053, http_port=8003, has_celery=True, has_secret_keys=True,
+                has_blob_store=True, delegates_users=True, calls=("contacts", "calendar-sync"),
+                random_secrets=("message_id_key",)),
     ServiceSpec("portal", grpc_port=50055, http_port=8005),
     ServiceSpec(GATEWAY, grpc_port=50050, http_port=8000, has_celery=True,
-                calls=("contacts", "billing", "calendar-sync")),
+                calls=("contacts", "billing", "calendar-sync", "mail-import")),
 )
 
 # Below Linux's ephemeral range (32768-60999): there, any outgoing connection may hold
@@ -273,6 +278,11 @@ def service_secret_path(data_dir: Path, service: str) -> Path:
     return Path(data_dir) / "secrets" / f"{service}-service-secret"
 
 
+def random_secret_path(data_dir: Path, service: str, setting: str) -> Path:
+    """One of ``service``'s ``random_secrets`` (e.g. mail-import's message_id_key), made once."""
+    return Path(data_dir) / "secrets" / f"{service}-{setting.replace('_', '-')}"
+
+
 def blob_store_path(data_dir: Path, service: str) -> Path:
     """The folder ``service`` keeps its blobs in (attachment content); production uses S3 instead."""
     return Path(data_dir) / "blobs" / service
@@ -332,6 +342,8 @@ def service_env(
         env[f"{prefix}SECRET_KEYS"] = ensure_secret_keys(secret_keys_path(data_dir, spec.name))
     if spec.has_blob_store:
         env[f"{prefix}BLOB_STORE_URL"] = Path(blob_store_path(data_dir, spec.name)).resolve().as_uri()
+    for setting in spec.random_secrets:
+        env[f"{prefix}{setting.upper()}"] = ensure_secret_keys(random_secret_path(data_dir, spec.name, setting))
     for callee in spec.calls:
         env[f"{prefix}{_upper_snake(callee)}_ADDR"] = topology.service(callee).grpc_addr
     return env

@@ -32,6 +32,9 @@ ENTITY_TYPES = (
     # calendar-sync's connector configuration: branch groupware servers (changing them also takes the org manager
     # role there: their credentials) and the users' connector settings.
     "groupware_server", "connector",
+    # Kept by mail-import: mail accounts (personal and team mailboxes, their filter rules and import) and filed
+    # mail (filing to records and removing links; reading also follows the mail's records there).
+    "mail_account", "mail",
 )
 
 _ALL = frozenset(ACTIONS)
@@ -50,25 +53,28 @@ DEFAULT_RIGHTS: dict[str, dict[str, frozenset[str]]] = {
         "group": _ALL, "comment": _ALL, "trace": _R, "import": _CRU, "gdpr": _R, "rights": _R,
         "substitution": _ALL, "handover": _ALL, "assignment_rule": _ALL, "dashboard": _R, "follow_up": _ALL,
         "appointment": _ALL, "resource": _ALL, "groupware_server": _R, "connector": _ALL,
+        "mail_account": _ALL, "mail": _ALL,
     },
     "sales_rep": {
         "company": _CRU, "contact_person": _CRU, "user": _R, "team": _R, "assignment": _R, "pool": _ALL,
         "group": _R, "comment": _CRU, "trace": _R, "import": _CRU, "gdpr": _NONE, "rights": _NONE,
         "substitution": _CRU, "handover": _NONE, "assignment_rule": _R, "dashboard": _NONE,
         "follow_up": _ALL, "appointment": _ALL, "resource": _R, "groupware_server": _R, "connector": _ALL,
+        "mail_account": _ALL, "mail": _ALL,
     },
     "customer_service": {
         "company": frozenset({"read", "update"}), "contact_person": _CRU, "user": _R, "team": _R,
         "assignment": _R, "pool": _ALL, "group": _R, "comment": _CRU, "trace": _R, "import": _NONE,
         "gdpr": _NONE, "rights": _NONE, "substitution": _CRU, "handover": _NONE, "assignment_rule": _NONE,
         "dashboard": _NONE, "follow_up": _ALL, "appointment": _ALL, "resource": _R, "groupware_server": _R,
-        "connector": _ALL,
+        "connector": _ALL, "mail_account": _ALL, "mail": _ALL,
     },
     "technician": {
         "company": _R, "contact_person": _R, "user": _R, "team": _R, "assignment": _R, "pool": _R, "group": _R,
         "comment": _CRU, "trace": _R, "import": _NONE, "gdpr": _NONE, "rights": _NONE, "substitution": _CRU,
         "handover": _NONE, "assignment_rule": _NONE, "dashboard": _NONE, "follow_up": _CRU,
         "appointment": _CRU, "resource": _R, "groupware_server": _R, "connector": _ALL,
+        "mail_account": _ALL, "mail": _CRU,
     },
     "portal_client": {entity: _NONE for entity in ENTITY_TYPES},
 }

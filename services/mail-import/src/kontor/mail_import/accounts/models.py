@@ -56,3 +56,15 @@ class AccountCredential(TenantScoped, Base):
     kind: Mapped[str] = mapped_column(String(16), nullable=False)
     sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class MailTenant(Base):
+    """Tenants that created a mail account: service-wide, only ids, no row-level security.
+
+    The importer's beat starts in the system scope, where every tenant table shows no rows; this list tells it
+    which tenants to enter (one unit of work each, under row-level security). Written by accounts/service.py."""
+
+    __tablename__ = "mail_tenants"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
