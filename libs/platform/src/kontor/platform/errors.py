@@ -57,3 +57,12 @@ class Unavailable(DomainError):
     """A dependency is down; the caller may retry."""
 
     code = "unavailable"
+
+
+def status_for(exc: BaseException, table: dict[type, object], default):
+    """The entry of ``table`` for ``exc``'s class or its nearest base class listed there, so that a service's
+    own subclass (e.g. ``MatchingUnavailable(Unavailable)``) maps like the error it refines."""
+    for cls in type(exc).__mro__:
+        if cls in table:
+            return table[cls]
+    return default

@@ -149,7 +149,7 @@ class _MethodEdge:
             field = ".".join(str(p) for p in first["loc"]) or "request"
             await context.abort_with_status(invalid_argument_status(field, first["msg"]))
         elif isinstance(exc, errors.DomainError):
-            await context.abort(_STATUS_OF.get(type(exc), grpc.StatusCode.UNKNOWN), exc.message)
+            await context.abort(errors.status_for(exc, _STATUS_OF, grpc.StatusCode.UNKNOWN), exc.message)
         log.error("unhandled error in %s", self.method, exc_info=exc)
         # Say nothing internal; the trace id lets an operator find the log line.
         await context.abort(grpc.StatusCode.INTERNAL,

@@ -71,7 +71,7 @@ _UNPARSABLE_BODY = {"description": "Bad request: the body could not be parsed",
 def _install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.DomainError)
     async def domain_error(_: Request, exc: errors.DomainError):
-        status = _HTTP_STATUS.get(type(exc), 500)
+        status = errors.status_for(exc, _HTTP_STATUS, 500)
         if isinstance(exc, errors.InvalidArgument):
             return problem(status, exc.message, code=exc.code, errors=[{"field": exc.field, "reason": exc.reason}])
         if status == 500:
