@@ -50,7 +50,20 @@ NAME_KINDS: dict[str, str] = {
     "server_id": "groupware_server", "connector_id": "connector",
     "appointment_id": "appointment", "resource_id": "resource", "attachment_id": "attachment",
     "owner_id": "user", "user_ids": "user", "resource_ids": "resource",
+    # mail-import (gRPC field names; REST paths carry keys instead, see PATH_KINDS)
+    "account_id": "mail_account", "mail_id": "mail", "mail_ids": "mail", "reply_to_mail_id": "mail",
+    "owner_user_id": "user", "folder_id": "mail_folder", "target_folder_id": "mail_folder",
 }
+# (path prefix, parameter) -> kind, before NAME_KINDS: /api/v1/mail names folders and messages by base64url keys
+# (the gateway's mail_api/keys.py), and its rule_id is a filter rule, not an assignment rule.
+PATH_KINDS: dict[tuple[str, str], str] = {
+    ("/api/v1/mail/", "rule_id"): "mail_rule", ("/api/v1/mail/", "folder_id"): "mail_folder_key",
+    ("/api/v1/mail/", "ref"): "mail_ref_key",
+}
+# Kinds that locate something but are no secret of A ("1", a message's UID): never counted as a leak.
+NON_SECRET_KINDS = frozenset({"mail_ref", "mail_ref_key"})
+# Fields that name one of A's objects without looking like an id (a message's ref in its folder).
+FIELD_KINDS: dict[str, str] = {"ref": "mail_ref", "refs": "mail_ref"}
 # Id fields that name something outside Kontor (an Azure directory, an app registration): any UUID will do.
 EXTERNAL_ID_FIELDS = frozenset({"azure_tenant_id", "client_id"})
 # Generic names ("id", "record_id") are resolved by the collection segment in front of them (REST) ...
@@ -58,6 +71,8 @@ COLLECTION_KINDS: dict[str, str] = {
     "companies": "company", "persons": "person", "comments": "comment", "pools": "pool", "groups": "group",
     "teams": "team", "users": "user", "assignment-rules": "rule", "substitutions": "substitution",
     "imports": "import", "follow-ups": "follow_up", "followups": "follow_up",
+    # /api/v1/mail/records/{record_type}/{record_id}: LITERALS makes record_type "company"
+    "{record_type}": "company",
 }
 # ... or by the gRPC service that owns the method.
 SERVICE_ID_KINDS: dict[str, str] = {
@@ -65,6 +80,8 @@ SERVICE_ID_KINDS: dict[str, str] = {
     "PoolService": "pool", "GroupService": "group", "TeamService": "team", "UserService": "user",
     "AssignmentRuleService": "rule", "SubstitutionService": "substitution", "ImportService": "import",
     "FollowUpService": "follow_up",
+    # mail-import
+    "MailAccountService": "mail_account", "MailService": "mail", "FilterRuleService": "mail_rule",
     # calendar-sync
     "AppointmentService": "appointment", "ResourceService": "resource", "GroupwareServerService": "groupware_server",
     "ConnectorService": "connector",
@@ -75,6 +92,8 @@ QUERY_KINDS: dict[str, str] = {"id": "company", "record_id": "company"}
 LITERALS: dict[str, object] = {
     "role": "account_manager", "action": "read", "type": "company", "record_type": "company",
     "types": "company", "expected_version": 1, "version": 1, "filename": "probe.txt",
+    # A MIME part of A's filed mail (its attachment: part 1 is the text).
+    "part_path": "2",
     # Calendar windows (GET /calendars/..., /freebusy): the month A's appointment lies in.
     "from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z",
 }
@@ -106,10 +125,12 @@ class World:
     twin_domain: str = field(default_factory=lambda: f"twin-{uuid.uuid4().hex[:8]}.example")
     ids: dict[str, str] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
+    b_company: str = ""  # B's own company: B may file and link to it, so probes name one A object at a time
+    b_mail_account: str = ""  # B's own mail account (isolation_mail.add_mail), likewise
 
     def secrets(self) -> dict[str, str]:
         """Every id and name of tenant A -> its kind ("name" for names)."""
-        found = {value: kind for kind, value in self.ids.items()}
+        found = {value: kind for kind, value in self.ids.items() if kind not in NON_SECRET_KINDS}
         found.update({name: "name" for name in self.names | {self.marker, self.a.slug, self.a.admin_email}})
         found[str(self.a.id)] = "tenant"
         return found
@@ -188,6 +209,9 @@ def operations(document: dict) -> list[Operation]:
 
 
 def path_kind(op: Operation, name: str) -> str | None:
+    for (prefix, param), kind in PATH_KINDS.items():
+        if param == name and op.path.startswith(prefix):
+            return kind
     if name in NAME_KINDS:
         return NAME_KINDS[name]
     segments = op.path.split("/")
@@ -360,6 +384,8 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
             oneof = f.containing_oneof
             if oneof is not None and message.WhichOneof(oneof.name) not in (None, name):
                 continue  # one member of a oneof is filled already
+            if oneof is not None and name not in values and any(o.name in values for o in oneof.fields):
+                continue  # the values choose another member of this oneof
             if name in values:
                 value = values[name]
                 if f.type == FieldDescriptor.TYPE_MESSAGE and not isinstance(value, dict) and not repeated:
@@ -379,7 +405,7 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
                 if f.message_type.full_name == "google.protobuf.Timestamp":
                     stamp = _timestamp(name)
                     (getattr(message, name).add() if repeated else getattr(message, name)).CopyFrom(stamp)
-                elif f.message_type.full_name == "kontor.contacts.v1.RecordRef":
+                elif f.message_type.full_name in ("kontor.contacts.v1.RecordRef", "kontor.mail.v1.RecordRef"):
                     target = getattr(message, name).add() if repeated else getattr(message, name)
                     target.type, target.id = "company", world.kind("company", f"{where} {name}")
                 elif depth < 2 and not repeated and f.message_type.fields:
@@ -389,7 +415,13 @@ def fill_request(method: MethodDescriptor, world: World, values: dict[str, objec
                 if name in LITERALS and not isinstance(LITERALS[name], str):
                     setattr(message, name, LITERALS[name])
                 continue
-            if name in EXTERNAL_ID_FIELDS:
+            if name in FIELD_KINDS:
+                value = world.kind(FIELD_KINDS[name], f"{where} {name}")
+                if repeated:
+                    getattr(message, name).append(value)
+                else:
+                    setattr(message, name, value)
+            elif name in EXTERNAL_ID_FIELDS:
                 if not repeated:
                     setattr(message, name, str(uuid.uuid4()))
             elif _looks_like_id(name):
@@ -491,10 +523,10 @@ def _upload_attachment(stack, world: World, token: str) -> None:
     world.names.add(f"{world.marker} agenda.txt")
 
 
-def build_world(stack, services: list[str]) -> World:
+def build_world(stack, services: list[str], marker: str | None = None) -> World:
     """Tenant A with one of everything (names carry a marker), tenant B with its own admin and company."""
     a, b = create_tenant(stack, "iso-a"), create_tenant(stack, "iso-b")
-    marker = f"isoa{uuid.uuid4().hex[:8]}"
+    marker = marker or f"isoa{uuid.uuid4().hex[:8]}"
     world = World(a=a, b=b, marker=marker)
     ids, names = world.ids, world.names
     ids["admin"] = a.admin_id
@@ -593,5 +625,6 @@ def build_world(stack, services: list[str]) -> World:
     poll(lambda: api.call("GET", f"billing/clients/{company['id']}").status_code == 200, 30, "billing knows A's company")
 
     # Tenant B: its own admin and company, so B's lists are not trivially empty.
-    Rest(stack, b.id, b.admin_id, ("org_manager",)).ok("POST", "companies", json={"name": "B's own customer"})
+    world.b_company = Rest(stack, b.id, b.admin_id, ("org_manager",)).ok(
+        "POST", "companies", json={"name": "B's own customer"})["id"]
     return world

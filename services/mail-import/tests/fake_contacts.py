@@ -49,6 +49,9 @@ class FakeContacts:
         self.team_lookups += 1
         return set(self.teams.get(uuid.UUID(user_id), set()))
 
+    async def tenant_team_ids(self) -> set[uuid.UUID]:
+        return set().union(*self.teams.values()) if self.teams else set()
+
     @property
     def access(self) -> FakeContacts:
         return self  # ContactsClient.access (kontor.platform.contacts_access.Contacts): user_email

@@ -113,6 +113,14 @@ async def test_personal_accounts_are_their_owners_shared_ones_their_teams_manage
     assert (await get(db, world, world.manager, berts.id)).owner_user_id == world.bert
 
 
+async def test_a_shared_account_names_a_team_of_the_organisation(db, world, box):
+    # Another tenant's team id is as unknown here as a made-up one: nothing of B may name A's team.
+    with pytest.raises(InvalidArgument) as refused:
+        await create(db, world, box, world.manager, imap_account(unique("support"), kind="shared",
+                                                                 team_id=uuid.uuid4()))
+    assert refused.value.field == "team_id"
+
+
 async def test_team_members_use_a_shared_account_but_only_managers_change_it(db, world, box):
     support = await create(db, world, box, world.manager, imap_account(
         unique("support"), kind="shared", team_id=world.support))

@@ -44,6 +44,7 @@ class ContactsClient:
         self.access = Contacts(channel)
         self._matching = matching_pb2_grpc.AddressMatchServiceStub(channel)
         self._users = identity_pb2_grpc.UserServiceStub(channel)
+        self._teams = identity_pb2_grpc.TeamServiceStub(channel)
 
     @classmethod
     def connect(cls, address: str, *, timeout_s: float) -> ContactsClient:
@@ -106,6 +107,18 @@ class ContactsClient:
         except NotFound:
             return set()
         return {uuid.UUID(t) for t in user.team_ids}
+
+    async def tenant_team_ids(self) -> set[uuid.UUID]:
+        """Every team of the caller's tenant (TeamService.ListTeams; contacts offers no GetTeam)."""
+        out: set[uuid.UUID] = set()
+        token = ""
+        while True:
+            page = await grpc_client.call(self._teams.ListTeams,
+                                          identity_pb2.ListTeamsRequest(page_size=USERS_PAGE, page_token=token))
+            out |= {uuid.UUID(t.id) for t in page.teams}
+            token = page.next_page_token
+            if not token:
+                return out
 
     async def close(self) -> None:
         await self.channel.close()

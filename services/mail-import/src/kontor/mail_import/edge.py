@@ -54,6 +54,10 @@ class Caller:
             self._team_ids = await self.contacts.my_team_ids(str(user_id)) if user_id else set()
         return self._team_ids
 
+    async def team_exists(self, team_id: uuid.UUID) -> bool:
+        """A team of the caller's tenant; another tenant's team id is as unknown as a made-up one."""
+        return team_id in await self.contacts.tenant_team_ids()
+
     async def user_exists(self, user_id: uuid.UUID) -> bool:
         """A CRM user of the caller's tenant (UserService.GetUser: managers read anyone's account)."""
         return await self.contacts.access.user_email(user_id) is not None
@@ -70,7 +74,10 @@ async def authorised(db: Database, contacts: ContactsClient, entity_type: str, a
         yield session, Caller(principal=principal, sight=contacts.sight(), contacts=contacts)
 
 
-def timestamp(value: datetime) -> Timestamp:
+def timestamp(value: datetime | None) -> Timestamp | None:
+    """``value`` as a protobuf Timestamp (UTC); None stays None (an unset message field)."""
+    if value is None:
+        return None
     ts = Timestamp()
     ts.FromDatetime(value.astimezone(UTC))
     return ts

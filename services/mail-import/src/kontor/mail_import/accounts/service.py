@@ -124,6 +124,8 @@ async def create_account(session: AsyncSession, caller: Caller, box: SecretBox, 
                 raise InvalidArgument("owner_user_id", "names no user of this organisation")
     else:
         await require_manager(caller, "create shared mail accounts")
+        if not await caller.team_exists(data.team_id):
+            raise InvalidArgument("team_id", "names no team of this organisation; pick one of its teams")
     check_credentials_fit(data.provider, data.credentials)
     key = address_key(data.address)
     await _check_address_free(session, data.provider, key)
