@@ -41,6 +41,14 @@ class MailImportSettings(ServiceSettings, BlobStoreSettings):
     import_tick_s: int = Field(default=30, ge=5, description="How often Celery beat looks for accounts that are due")
     import_batch_size: int = Field(default=100, ge=1, le=1000, description="Messages fetched, stored and "
                                    "committed together; a crash resumes after the last committed batch")
+    import_log_retention_days: int = Field(
+        default=90, ge=1, description="Import log lines older than this are deleted (daily housekeeping)")
+    blob_sweep_interval_s: int = Field(
+        default=6 * 3600, ge=60, description="How often Celery beat removes blobs no mail or quarantine entry "
+        "refers to (raw MIME and attachments of batches that never committed)")
+    blob_sweep_grace_s: int = Field(
+        default=24 * 3600, ge=600, description="Blobs stored or touched within this time are never swept (a batch "
+        "stores its blobs before its transaction commits)")
 
     # Sending (mails/message_ids.py): the outgoing Message-ID names the record it was written from, with a MAC.
     message_id_key: SecretStr = Field(

@@ -15,6 +15,7 @@ from kontor.mail_import.settings import MailImportSettings
 # Modules with ``register(app, settings)``: imports (import rounds, helper "importer"), rules, ...
 TASK_MODULES: list[str] = [
     "kontor.mail_import.imports.tasks",
+    "kontor.mail_import.imports.housekeeping_tasks",
 ]
 
 

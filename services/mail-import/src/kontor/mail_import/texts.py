@@ -82,6 +82,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The import folder does not exist on the mail server.",
         "de": "Der Import-Ordner existiert auf dem Mailserver nicht.",
     },
+    "import.rematched": {
+        "en": "{count} messages stored unfiled earlier were filed to records now.",
+        "de": "{count} zuvor ohne Zuordnung gespeicherte Nachrichten wurden jetzt Datensätzen zugeordnet.",
+    },
+    "import.rules_failed": {
+        "en": "Filter rules could not be applied ({error}); the import continues without them.",
+        "de": "Filterregeln konnten nicht angewendet werden ({error}); der Import läuft ohne sie weiter.",
+    },
     "import.disabled": {"en": "Import switched off.", "de": "Import ausgeschaltet."},
     "import.enabled": {"en": "Import switched on.", "de": "Import eingeschaltet."},
     "import.queued": {"en": "Import requested.", "de": "Import angefordert."},

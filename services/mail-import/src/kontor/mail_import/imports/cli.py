@@ -14,6 +14,7 @@ import asyncio
 import time
 import uuid
 
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
 
 from kontor.platform.db import Database
@@ -36,37 +37,27 @@ async def find_tenant(db: Database, account_id: uuid.UUID) -> uuid.UUID | None:
 
 
 class _Bar:
-    """A rich progress bar when rich is installed (it is in development); plain lines otherwise."""
+    """A rich progress bar: messages done of the folder's total, messages per second."""
 
     def __init__(self) -> None:
         self._started = time.monotonic()
         self._task = None
-        try:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
-        except ImportError:
-            self._progress = None
-            return
         self._progress = Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("{task.fields[rate]:.1f} msgs/s"), TimeElapsedColumn())
 
     def __enter__(self) -> _Bar:
-        if self._progress is not None:
-            self._progress.__enter__()
-            self._task = self._progress.add_task("import", total=None, rate=0.0)
+        self._progress.__enter__()
+        self._task = self._progress.add_task("import", total=None, rate=0.0)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._progress is not None:
-            self._progress.__exit__(*exc_info)
+        self._progress.__exit__(*exc_info)
 
     def update(self, report: RoundReport) -> None:
         stored = report.imported + report.referenced + report.quarantined
         rate = stored / max(time.monotonic() - self._started, 1e-6)
-        if self._progress is not None:
-            self._progress.update(self._task, completed=report.progress_done, total=report.progress_total or None,
-                                  rate=rate)
-        else:
-            print(f"{report.progress_done}/{report.progress_total} ({rate:.1f} msgs/s)", flush=True)
+        self._progress.update(self._task, completed=report.progress_done, total=report.progress_total or None,
+                              rate=rate)
 
 
 def describe(report: RoundReport) -> str:

@@ -64,7 +64,7 @@ class QuarantinedMessage(TenantScoped, Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("mail_accounts.id", ondelete="CASCADE"), nullable=False)
     folder_id: Mapped[str] = mapped_column(String(500), nullable=False)
     ref: Mapped[str] = mapped_column(String(500), nullable=False)  # unique per (account, folder)
-    reason: Mapped[str] = mapped_column(String(32), nullable=False)  # mime.Quarantine reasons, or blob_too_large
+    reason: Mapped[str] = mapped_column(String(32), nullable=False)  # mime.Quarantine reasons, blob_too_large, unstorable
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="")
     size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     raw_address: Mapped[str] = mapped_column(String(80), nullable=False, default="")  # "" when too large to keep

@@ -11,8 +11,9 @@ Nothing is lost or doubled whatever moment the process dies at:
 * one round per account at a time: a PostgreSQL advisory lock on the account id, held on a connection of its
   own for the round (a dead worker's connection drops, and the lock with it).
 
-Network calls (the provider, blob puts) run outside transactions, except the contacts lookup of the
-matcher, which needs the batch's rows (its result is filed with them).
+Network calls (the provider, blob puts, filter rule moves) run outside transactions, except the contacts
+lookups of the matcher, which need the batch's rows (its result is filed with them), and of re-matching at
+the start of the round (imports/refile.py, in a transaction of its own).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -41,16 +42,19 @@ from kontor.mail_import.accounts.models import MailAccount
 from kontor.mail_import.contacts_client import MatchingUnavailable
 from kontor.mail_import.imports import health, remap, store
 from kontor.mail_import.imports import log as import_log
+from kontor.mail_import.imports.models import ImportLogEntry
 from kontor.mail_import.imports.reconcile import Reconciliation, reconcile, stored_count
+from kontor.mail_import.imports.refile import rematch_unfiled
 from kontor.mail_import.mails import links, matching
 from kontor.mail_import.mails.models import Mail
 from kontor.mail_import.providers.base import ImportBatch, MailProvider, RawMessage, Remap
-from kontor.mail_import.rules.apply import apply_importer_rules
+from kontor.mail_import.rules.apply import importer_rules, move_matching
 
 log = logging.getLogger(__name__)
 
 PRODUCER = "mail-import"
 DEFAULT_BATCH_SIZE = 50
+REPEAT_AFTER = timedelta(hours=24)  # a warning that stands is logged again after this
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class RoundReport:
     batches: int = 0
     cursor_expired: bool = False
     unfiled: int = 0  # mails stored while matching was unavailable
+    rematched: int = 0  # mails stored unfiled by earlier rounds and filed by this one (imports/refile.py)
+    moved_by_rules: int = 0  # messages the importer's filter rules moved into the import folder
     reconciliation: Reconciliation | None = None
     error: str = ""
     progress_done: int = 0
@@ -171,11 +177,14 @@ async def _locked(r: _Round) -> RoundReport:
         cursor, stored_folder = row.cursor, row.folder_id
         r.account = account
         r.own_addresses = {(account.address_key or account.address).lower()}
+    if r.matching is not None:  # mail stored unfiled by earlier rounds (contacts was down): file it now
+        r.report.rematched = await rematch_unfiled(r.db, tenant_id=r.tenant_id, account_id=r.account_id,
+                                                   contacts=r.matching.contacts,
+                                                   message_id_key=r.matching.message_id_key, at=r.at)
     try:
         folder = await r.provider.resolve_folder(r.account.import_folder_id or r.account.import_folder)
         r.folder_id = folder.id
-        async with r.db.unit_of_work(r.tenant_id) as session:  # filter rules the importer applies (rules/apply.py)
-            await apply_importer_rules(session, r.provider, r.account, folder.id)
+        await _apply_rules(r, folder.id)
         if folder.id != stored_folder:
             cursor = None  # another folder (or the first round): read it from its beginning
         total = (await r.provider.count(folder.id)).total
@@ -265,6 +274,41 @@ async def _fail(r: _Round, outcome: str, transition, code: str, level: str, **de
 
 def _log(r: _Round, session, code: str, level: str = "info", **details) -> None:
     import_log.add(session, tenant_id=r.tenant_id, account_id=r.account_id, code=code, level=level, **details)
+
+
+async def _apply_rules(r: _Round, import_folder_id: str) -> None:
+    """The filter rules the importer applies (rules/apply.py): read in a short transaction, the moves outside
+    any. A failure (the server refused a move, a source folder is gone, throttling) is a warning line in the
+    import log, never the round's end: the import folder is imported as it is."""
+    error, rules_affected = "", 0
+    rules: dict = {}
+    try:
+        async with r.db.unit_of_work(r.tenant_id) as session:
+            rules = await importer_rules(session, r.account_id)
+        if not rules:
+            return
+        applied = await move_matching(r.provider, r.account_id, rules, import_folder_id)
+        r.report.moved_by_rules += applied.moved
+        if applied.missing_sources:
+            error, rules_affected = "source_folder_missing", len(applied.missing_sources)
+    except Exception as exc:  # noqa: BLE001 - rules are a convenience; the import must go on
+        log.warning("filter rules failed", exc_info=not isinstance(exc, ProviderError),
+                    extra={"account_id": str(r.account_id), "error": type(exc).__name__})
+        error, rules_affected = type(exc).__name__, sum(len(group) for group in rules.values())
+    if error:
+        details = {"error": error, "rules": rules_affected}
+        async with r.db.unit_of_work(r.tenant_id) as session:
+            if not await _said_lately(r, session, "import.rules_failed", details):
+                _log(r, session, "import.rules_failed", level="warning", **details)
+
+
+async def _said_lately(r: _Round, session, code: str, details: dict) -> bool:
+    """Whether the account's newest ``code`` line says the same and is younger than ``REPEAT_AFTER``: a
+    standing problem (a rule's source folder deleted) is one line a day, not one per round."""
+    latest = await session.scalar(select(ImportLogEntry).where(
+        ImportLogEntry.account_id == r.account_id, ImportLogEntry.code == code,
+    ).order_by(ImportLogEntry.id.desc()).limit(1))
+    return latest is not None and latest.details == details and latest.at > r.at - REPEAT_AFTER
 
 
 # ---- reading the folder ---------------------------------------------------------------------------------------

@@ -25,14 +25,32 @@ from kontor.mail_import.mails.models import Mail, MailboxReference
 from kontor.mail_import.mime import ParsedMail, all_attachments
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
+def identity_text(text: str) -> str:
+    """The text as every copy of the mail has it. Copies differ in how the transport wrote the same text: line
+    endings (LF, CRLF or CR after a gateway rewrote them), whitespace at line ends (quoted-printable keeps it,
+    format=flowed and some gateways drop or add it) and blank lines around the text. Transfer encodings are
+    decoded by the parser already."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def identity_subject(subject: str) -> str:
+    """The subject with whitespace runs as one space (header folding and re-folding change them)."""
+    return _WHITESPACE.sub(" ", subject).strip()
+
+
 def identity_hash(parsed: ParsedMail) -> str:
-    """sha256 (hex) over sender, date (UTC ISO), subject, text and the sorted attachment addresses."""
+    """sha256 (hex) over sender, date (UTC ISO), subject, text and the sorted attachment addresses; subject and
+    text normalised (``identity_subject``, ``identity_text``) so that copies transported differently match."""
     sender = parsed.from_addresses[0].email if parsed.from_addresses else ""
     date = parsed.date.astimezone(UTC).isoformat() if parsed.date is not None else ""
     attachments = sorted(attachment.address for attachment in all_attachments(parsed))
     # JSON keeps the fields apart: no concatenation of two fields can equal another mail's.
-    canonical = json.dumps([sender, date, parsed.subject, parsed.text, attachments], ensure_ascii=False,
-                           separators=(",", ":"))
+    canonical = json.dumps([sender, date, identity_subject(parsed.subject), identity_text(parsed.text),
+                            attachments], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -7,21 +7,23 @@ COPY + EXPUNGE; Graph move), so the round that follows imports them. Bounded on 
 mail that arrived since the last round, not the folder's whole history (a first round after creating a rule
 reaches back ``APPLY_WINDOW`` messages).
 
-A source folder that is gone, or a rule whose stored conditions no longer read, is skipped (logged, ids
-only); throttling, sign-in and network failures go up to the round, which records them like its own.
+The round reads the rules in a short transaction (``importer_rules``) and moves outside any
+(``move_matching``). A source folder that is gone is skipped and reported (``RulesApplied.missing_sources``),
+a rule whose stored conditions no longer read is skipped (logged, ids only); provider failures go up to the
+round, which logs them as ``import.rules_failed`` and imports the folder anyway.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.groupware.errors import InvalidRequest, NotFound
 
-from kontor.mail_import.accounts.models import MailAccount
 from kontor.mail_import.providers.base import MailProvider, MessageSummary, RuleConditions
 from kontor.mail_import.rules import conditions as rule_conditions
 from kontor.mail_import.rules.models import FilterRule
@@ -62,18 +64,25 @@ async def importer_rules(session: AsyncSession, account_id) -> dict[str, list[tu
     return dict(by_folder)
 
 
-async def apply_importer_rules(session: AsyncSession, provider: MailProvider, account: MailAccount,
-                               import_folder_id: str) -> int:
-    """Moves what the account's importer rules match into ``import_folder_id``; answers how many moved.
-    ``session`` is only read (the rules); the moves are the provider's."""
-    rules = await importer_rules(session, account.id)
+@dataclass(frozen=True)
+class RulesApplied:
+    moved: int = 0
+    missing_sources: tuple[str, ...] = ()  # ids of rules whose source folder does not exist (skipped)
+
+
+async def move_matching(provider: MailProvider, account_id, rules: dict[str, list[tuple[str, RuleConditions]]],
+                        import_folder_id: str) -> RulesApplied:
+    """Moves what ``rules`` (``importer_rules``) match into ``import_folder_id``. Provider calls only: run it
+    outside any transaction (moves take as long as the server wants). Provider errors go up to the caller."""
     moved = 0
+    missing: list[str] = []
     for source, group in rules.items():
         try:
             folder = await provider.resolve_folder(source)
         except (NotFound, InvalidRequest):
             log.warning("filter rule source folder not found; rules skipped",
-                        extra={"account_id": str(account.id), "rules": [rule_id for rule_id, _ in group]})
+                        extra={"account_id": str(account_id), "rules": [rule_id for rule_id, _ in group]})
+            missing += [rule_id for rule_id, _ in group]
             continue
         if folder.id == import_folder_id:
             continue  # mail there is imported anyway
@@ -82,6 +91,6 @@ async def apply_importer_rules(session: AsyncSession, provider: MailProvider, ac
         if refs:
             moved += len(await provider.move(folder.id, refs, import_folder_id))
     if moved:
-        log.info("filter rules moved mail into the import folder", extra={"account_id": str(account.id),
+        log.info("filter rules moved mail into the import folder", extra={"account_id": str(account_id),
                                                                          "moved": moved})
-    return moved
+    return RulesApplied(moved, tuple(missing))
