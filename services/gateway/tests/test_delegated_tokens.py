@@ -137,10 +137,11 @@ def test_the_secret_never_shows_in_the_settings(monkeypatch):
     from kontor.gateway.settings import GatewaySettings  # noqa: PLC0415
 
     settings = GatewaySettings(signing_key_file="k.pem", contacts_addr="c:1", billing_addr="b:1",
-                               calendar_sync_addr="s:1", database_url="postgresql+asyncpg://x/y",
+                               calendar_sync_addr="s:1", mail_import_addr="m:1",
+                               database_url="postgresql+asyncpg://x/y",
                                nats_url="nats://n:4222", service_clients=f"calendar-sync:{DIGEST}")
     assert DIGEST not in repr(settings) and DIGEST not in str(settings.model_dump())
     with pytest.raises(ValueError, match="entry 1"):
         GatewaySettings(signing_key_file="k.pem", contacts_addr="c:1", billing_addr="b:1", calendar_sync_addr="s:1",
-                        database_url="postgresql+asyncpg://x/y", nats_url="nats://n:4222",
+                        mail_import_addr="m:1", database_url="postgresql+asyncpg://x/y", nats_url="nats://n:4222",
                         service_clients="calendar-sync:not-a-digest")

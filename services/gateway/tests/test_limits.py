@@ -15,7 +15,7 @@ from kontor.platform.auth import Principal
 def _settings(**values) -> GatewaySettings:
     return GatewaySettings(database_url="postgresql+asyncpg://u:p@h/db", nats_url="nats://h:1",
                            signing_key_file="unused.pem", contacts_addr="h:1", billing_addr="h:2",
-                           calendar_sync_addr="h:3", **values)
+                           calendar_sync_addr="h:3", mail_import_addr="h:4", **values)
 
 
 async def _attempts(throttle: LoginThrottle, n: int, *, email: str = "anna@muster.de", address: str = "10.0.0.1"):

@@ -121,7 +121,7 @@ async def test_cleanup_deletes_families_dead_for_longer_than_the_retention_in_ev
 def test_beat_runs_the_cleanup_hourly():
     settings = GatewaySettings(database_url="postgresql+asyncpg://u:p@localhost/db", nats_url="nats://x",
                                signing_key_file=str(Path("unused.pem")), contacts_addr="c:1", billing_addr="b:1",
-                               calendar_sync_addr="s:1")
+                               calendar_sync_addr="s:1", mail_import_addr="m:1")
     assert settings.refresh_token_retention_days == 7
     app = celery_app(settings)
     assert TASK in app.tasks

@@ -17,7 +17,7 @@ def _env(monkeypatch, tmp_path, **extra):
     for name, value in {
         "DATABASE_URL": "postgresql+asyncpg://u:p@127.0.0.1:1/db", "NATS_URL": "nats://127.0.0.1:1",
         "SIGNING_KEY_FILE": str(key), "CONTACTS_ADDR": "127.0.0.1:1", "BILLING_ADDR": "127.0.0.1:2",
-        "CALENDAR_SYNC_ADDR": "127.0.0.1:3", **extra,
+        "CALENDAR_SYNC_ADDR": "127.0.0.1:3", "MAIL_IMPORT_ADDR": "127.0.0.1:4", **extra,
     }.items():
         monkeypatch.setenv(f"KONTOR_GATEWAY_{name}", value)
     return gateway_main.DEFINITION.settings_cls()

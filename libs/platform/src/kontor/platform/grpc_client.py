@@ -90,6 +90,11 @@ class _StreamUnaryContext(grpc.aio.StreamUnaryClientInterceptor):
         return await self._inner.intercept_stream_unary(continuation, client_call_details, request_iterator)
 
 
+# The largest message a Kontor server takes and a Kontor client accepts (gRPC's default is 4 MiB): a parsed mail's
+# text or a sent mail with attachments may be larger; content beyond this moves in streamed chunks.
+MAX_MESSAGE_BYTES = 24 * 1024 * 1024
+
+
 def channel(address: str, *, default_timeout_s: float = 10.0,
             interceptors: Sequence[grpc.aio.ClientInterceptor] = ()) -> grpc.aio.Channel:
     """``interceptors`` run before the identity/deadline/trace one (the gateway adds request ids)."""
@@ -97,7 +102,9 @@ def channel(address: str, *, default_timeout_s: float = 10.0,
     return grpc.aio.insecure_channel(
         address,
         interceptors=[*interceptors, context, _UnaryStreamContext(context), _StreamUnaryContext(context)],
-        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1)],
+        options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 1),
+                 ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                 ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)],
     )
 
 

@@ -33,6 +33,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 
 from kontor.platform import auth, errors, telemetry
+from kontor.platform.grpc_client import MAX_MESSAGE_BYTES
 from kontor.platform.metrics import EdgeMetrics, grpc_metrics
 
 log = logging.getLogger(__name__)
@@ -226,7 +227,6 @@ class EdgeInterceptor(grpc.aio.ServerInterceptor):
         raise NotImplementedError(f"{method}: bidi streaming is not supported by Kontor's server helpers")
 
 
-MAX_MESSAGE_BYTES = 24 * 1024 * 1024
 
 
 def create_server(

@@ -5,7 +5,7 @@ from pathlib import Path
 from kontor.platform.runtime import Runtime, ServiceDefinition, main as run_main
 
 from kontor.gateway import access_api, calendar_api, companions_api, contacts_api, dashboard_api, data_api
-from kontor.gateway import connectors_api, router, sync_api, tokens, webhooks_api
+from kontor.gateway import connectors_api, mail_api, router, sync_api, tokens, webhooks_api
 from kontor.gateway import delegation
 from kontor.gateway.changes import routers as change_routers
 from kontor.gateway.edge.setup import configure_http
@@ -36,6 +36,7 @@ DEFINITION = ServiceDefinition(
     http_routers=lambda rt: [*router.routers(rt), *contacts_api.routers(rt), *companions_api.routers(rt),
                              *access_api.routers(rt), *data_api.routers(rt), *dashboard_api.routers(rt),
                              *calendar_api.routers(rt), *connectors_api.routers(rt), *sync_api.routers(rt),
+                             *mail_api.routers(rt),
                              *webhooks_api.routers(rt),
                              *change_routers(rt), auth_router(rt, lambda: rt.extras["auth"])],
     configure_http=configure_http,

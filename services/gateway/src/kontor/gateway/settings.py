@@ -15,6 +15,7 @@ class GatewaySettings(ServiceSettings):
     contacts_addr: str = Field(description="host:port of the contacts gRPC server")
     billing_addr: str = Field(description="host:port of the billing gRPC server")
     calendar_sync_addr: str = Field(description="host:port of the calendar-sync gRPC server")
+    mail_import_addr: str = Field(description="host:port of the mail-import gRPC server (/api/v1/mail)")
     upstream_timeout_s: float = Field(default=10.0, gt=0)
 
     # Appointment attachments (calendar_api/attachments.py): streamed through to calendar-sync's blob store.
@@ -23,6 +24,12 @@ class GatewaySettings(ServiceSettings):
         "(keep it equal to KONTOR_CALENDAR_SYNC_BLOB_STORE_MAX_BYTES)")
     attachment_transfer_timeout_s: float = Field(
         default=300.0, gt=0, description="Deadline of one attachment upload or download (slow clients included)")
+
+    # Sending mail (mail_api/mailbox.py): the JSON body, attachments in base64 included, is read up to this size;
+    # larger ones answer 413 before mail-import is asked. Keep it below mail-import's gRPC message limit (24 MiB).
+    mail_send_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, le=24 * 1024 * 1024, description="Largest POST "
+        "/api/v1/mail/accounts/{id}/send body, in bytes (base64 makes attachments a third larger)")
 
     # Login and sessions (identity/).
     refresh_token_ttl_s: int = Field(default=14 * 86400, ge=300, description="Lifetime of a refresh token; "

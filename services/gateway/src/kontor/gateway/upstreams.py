@@ -14,6 +14,12 @@ from kontor.protos.calendar.v1 import sync_pb2_grpc
 from kontor.protos.contacts.v1 import companions_pb2_grpc, data_pb2_grpc, persons_pb2_grpc
 from kontor.protos.contacts.v1 import access_pb2_grpc, contacts_pb2_grpc, identity_pb2_grpc
 from kontor.protos.contacts.v1 import dashboard_pb2_grpc
+from kontor.protos.mail.v1 import accounts_pb2_grpc as mail_accounts_pb2_grpc
+from kontor.protos.mail.v1 import imports_pb2_grpc as mail_imports_pb2_grpc
+from kontor.protos.mail.v1 import mailbox_pb2_grpc, mails_pb2_grpc
+from kontor.protos.mail.v1 import rules_pb2_grpc as mail_rules_pb2_grpc
+
+from kontor.gateway.edge import languages
 
 from kontor.gateway.edge.request_ids import RequestIdClientInterceptor
 
@@ -49,6 +55,11 @@ class Upstreams:
     resources: calendar_pb2_grpc.ResourceServiceStub
     sync: sync_pb2_grpc.SyncServiceStub
     graph_notifications: notifications_pb2_grpc.ChangeNotificationServiceStub
+    mail_accounts: mail_accounts_pb2_grpc.MailAccountServiceStub
+    mail_imports: mail_imports_pb2_grpc.ImportServiceStub
+    mail_rules: mail_rules_pb2_grpc.FilterRuleServiceStub
+    mailbox: mailbox_pb2_grpc.MailboxServiceStub
+    mails: mails_pb2_grpc.MailServiceStub
 
     @classmethod
     def connect(cls, settings: GatewaySettings) -> "Upstreams":
@@ -58,8 +69,12 @@ class Upstreams:
                                       interceptors=[RequestIdClientInterceptor()])
         calendar_sync = grpc_client.channel(settings.calendar_sync_addr, default_timeout_s=settings.upstream_timeout_s,
                                             interceptors=[RequestIdClientInterceptor()])
+        # mail-import renders readable texts (health, log, connection tests) in the caller's language.
+        mail_import = grpc_client.channel(settings.mail_import_addr, default_timeout_s=settings.upstream_timeout_s,
+                                          interceptors=[RequestIdClientInterceptor(),
+                                                        *languages.client_interceptors()])
         return cls(
-            channels=[contacts, billing, calendar_sync],
+            channels=[contacts, billing, calendar_sync, mail_import],
             companies=contacts_pb2_grpc.CompanyServiceStub(contacts),
             persons=persons_pb2_grpc.ContactPersonServiceStub(contacts),
             comments=companions_pb2_grpc.CommentServiceStub(contacts),
@@ -86,6 +101,11 @@ class Upstreams:
             resources=calendar_pb2_grpc.ResourceServiceStub(calendar_sync),
             sync=sync_pb2_grpc.SyncServiceStub(calendar_sync),
             graph_notifications=notifications_pb2_grpc.ChangeNotificationServiceStub(calendar_sync),
+            mail_accounts=mail_accounts_pb2_grpc.MailAccountServiceStub(mail_import),
+            mail_imports=mail_imports_pb2_grpc.ImportServiceStub(mail_import),
+            mail_rules=mail_rules_pb2_grpc.FilterRuleServiceStub(mail_import),
+            mailbox=mailbox_pb2_grpc.MailboxServiceStub(mail_import),
+            mails=mails_pb2_grpc.MailServiceStub(mail_import),
         )
 
     async def close(self) -> None:
