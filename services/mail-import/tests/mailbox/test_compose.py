@@ -82,3 +82,17 @@ def test_a_reply_continues_the_thread():
     assert thread_of("<b@x>", ["<a@x>"]) == ("<b@x>", ["<a@x>", "<b@x>"])
     assert thread_of("<b@x>", ["<a@x>", "<b@x>"]) == ("<b@x>", ["<a@x>", "<b@x>"])
     assert thread_of(None, ["<a@x>"]) == (None, ["<a@x>"])
+
+
+def test_our_long_message_ids_stay_plain_on_the_wire_so_replies_thread():
+    # Our Message-IDs carry a record reference and an HMAC (about 105 characters): folded at 78 columns they
+    # would turn into RFC 2047 encoded words that no mail program threads by.
+    ours = "<crm.contact_person.0f8a6c1e2d3b4a5f6e7d8c9b0a1f2e3d.4b7c9e1f2a3d5c6b.9f8e7d6c5b4a3f2e1d0c9b8a@crm.example>"
+    older = "<crm.company.1f8a6c1e2d3b4a5f6e7d8c9b0a1f2e3d.5b7c9e1f2a3d5c6b.8f8e7d6c5b4a3f2e1d0c9b8a@crm.example>"
+    composed = compose(Draft(sender=SENDER, to=[Recipient("kunde@kunde.example")], subject="Re: Angebot",
+                             text="Danke", in_reply_to=ours, references=[older, ours]),
+                       message_id="<m3@crm.example>")
+    assert f"In-Reply-To: {ours}\r\n".encode() in composed.to_keep
+    assert b"=?" not in composed.to_keep.split(b"\r\n\r\n", 1)[0]
+    parsed = mime.parse(composed.to_keep, mime.Limits())
+    assert parsed.in_reply_to == (ours,) and parsed.references == (older, ours)

@@ -31,8 +31,11 @@ MAX_ATTACHMENTS = 50
 # RFC 5322 dot-atom local parts; quoted local parts and non-ASCII (SMTPUTF8) ones are refused on purpose.
 _LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _MIME_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*$")
-# What goes on the wire: CRLF line ends, 78-column folding, no raw 8-bit headers.
-WIRE = policy.SMTP
+# What goes on the wire: CRLF line ends, no raw 8-bit headers, and lines up to RFC 5322's 998 characters.
+# At SMTP's default of 78, a long header without spaces
+# (our Message-IDs in In-Reply-To/References) is written as RFC 2047 encoded words, and no mail program could
+# thread a reply by it any more.
+WIRE = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
