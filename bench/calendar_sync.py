@@ -35,9 +35,6 @@ import json
 import math
 import os
 import random
-import selectors
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -54,6 +51,7 @@ from kontor.calendar_sync.providers.graph import GraphCredentials, GraphProvider
 from kontor.calendar_sync.sync import engine
 from kontor.devstack.ports import free_port
 from kontor.devstack.servers import PostgresServer
+from kontor.emulators.graph.testing import start_emulator_process, stop_process
 from kontor.platform import migrations
 from kontor.platform.db import Database
 
@@ -99,24 +97,6 @@ def _events(rng: random.Random, today: datetime) -> list[dict]:
             event["sensitivity"] = "private"
         out.append(event)
     return out
-
-
-def _start_emulator(tmp: Path, seed: dict) -> tuple[subprocess.Popen, dict]:
-    seed_file = tmp / "graph-seed.json"
-    seed_file.write_text(json.dumps(seed))
-    log = (tmp / "graph-emulator.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kontor.emulators.graph.cli", "--ca-path", str(tmp / "graph-ca.pem"),
-         "--seed", str(seed_file)], stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
-    # The emulator prints one JSON line once it listens and holds the seed.
-    with selectors.DefaultSelector() as waiting:
-        waiting.register(process.stdout, selectors.EVENT_READ)
-        ready = waiting.select(READY_TIMEOUT_S)
-    line = process.stdout.readline() if ready else b""
-    if not line:
-        process.kill()
-        raise RuntimeError(f"graph emulator did not start:\n{(tmp / 'graph-emulator.log').read_text()[-4000:]}")
-    return process, json.loads(line)
 
 
 class Bench:
@@ -204,7 +184,7 @@ async def run(pg: PostgresServer, tmp: Path) -> dict:
                          "mailboxes": [{"userPrincipalName": f"anna@{domain}", "displayName": "Anna",
                                         "events": _events(rng, today)}]}]}
     seed_started = time.perf_counter()
-    process, emulator = _start_emulator(tmp, seed)
+    process, emulator = start_emulator_process(tmp, seed, ready_timeout_s=READY_TIMEOUT_S)
     seed_s = time.perf_counter() - seed_started
     db = Database(url, pool_size=2)
     try:
@@ -228,12 +208,7 @@ async def run(pg: PostgresServer, tmp: Path) -> dict:
         bench.control.close()
     finally:
         await db.dispose()
-        process.terminate()
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     full_used = full["graph_requests"] + full["token_requests"]
     full_min = math.ceil(EVENTS / PAGE_SIZE) + 1

@@ -62,6 +62,19 @@ class Runtime:
         if self.nats is None or not self.nats.is_connected:
             raise ConnectionError("NATS not connected")
 
+    def extra(self, name: str, make: Callable[[], Any]) -> Any:
+        """The process's one ``name`` (a client, a store), made by ``make`` on first use and kept in ``extras``."""
+        if name not in self.extras:
+            self.extras[name] = make()
+        return self.extras[name]
+
+    async def close_extras(self, *names: str) -> None:
+        """Takes the ``names`` out of ``extras`` and awaits ``close()`` of those that were made, in that order."""
+        for name in names:
+            made = self.extras.pop(name, None)
+            if made is not None:
+                await made.close()
+
 
 GrpcRegistration = Callable[[grpc.aio.Server, Runtime], list[str]]
 

@@ -21,16 +21,13 @@ REGISTRATIONS = [appointments.register, resources.register]
 
 def contacts_of(rt: Runtime) -> Contacts:
     """One channel to contacts per process, made on first use (the servicers register before serving)."""
-    if "contacts" not in rt.extras:
-        rt.extras["contacts"] = Contacts.connect(rt.settings.contacts_addr, timeout_s=rt.settings.upstream_timeout_s)
-    return rt.extras["contacts"]
+    return rt.extra("contacts", lambda: Contacts.connect(rt.settings.contacts_addr,
+                                                         timeout_s=rt.settings.upstream_timeout_s))
 
 
 def blob_store_of(rt: Runtime) -> blobs.BlobStore | None:
     """None when KONTOR_CALENDAR_SYNC_BLOB_STORE_URL is empty: attachment content answers UNAVAILABLE."""
-    if "blobs" not in rt.extras:
-        rt.extras["blobs"] = blobs.store_from_settings(rt.settings)
-    return rt.extras["blobs"]
+    return rt.extra("blobs", lambda: blobs.store_from_settings(rt.settings))
 
 
 def register_all(server: grpc.aio.Server, rt: Runtime) -> list[str]:
@@ -51,9 +48,4 @@ def register_all(server: grpc.aio.Server, rt: Runtime) -> list[str]:
 
 
 async def close(rt: Runtime) -> None:
-    store = rt.extras.pop("blobs", None)
-    if store is not None:
-        await store.close()
-    contacts = rt.extras.pop("contacts", None)
-    if contacts is not None:
-        await contacts.close()
+    await rt.close_extras("blobs", "contacts")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kontor.devstack.ports import LOOPBACK
+from kontor.devstack.ports import LOOPBACK, free_port
 from kontor.devstack.signing_key import ensure_secret_keys
 from kontor.devstack.servers import service_database_url, service_role_name
 
@@ -258,6 +258,29 @@ def load_topology(environ: Mapping[str, str] | None = None) -> Topology:
         for emulator in DEFAULT_EMULATORS
     )
     return Topology(services=services, infra=infra, emulators=emulators)
+
+
+def free_port_env() -> dict[str, str]:
+    """``KONTOR_DEV_*_PORT`` overrides that move every port of the stack (infrastructure, services, emulators) to
+    a distinct free one, for ``load_topology``: a test or benchmark stack next to a running ``make dev``."""
+    taken: set[int] = set()
+
+    def distinct_port() -> str:
+        # The OS may hand out a port again once its probe socket closed; the topology refuses duplicates.
+        port = free_port()
+        while port in taken:
+            port = free_port()
+        taken.add(port)
+        return str(port)
+
+    default = load_topology({})
+    env = {infra_port_env_var(c): distinct_port() for c in ("pg", "nats", "nats_monitor", "redis")}
+    for service in default.service_names:
+        for kind in ("grpc", "http"):
+            env[service_port_env_var(service, kind)] = distinct_port()
+    for emulator in default.emulators:
+        env[emulator.env_var] = distinct_port()
+    return env
 
 
 # ------------------------------------------------------------ data dir layout

@@ -5,7 +5,9 @@ control API over HTTPS and returns a :class:`TenantHandle` that gets msal
 tokens and Graph clients for it. ``new_tenant(emulator, certificate=cert)``
 also registers a certificate credential; :func:`make_certificate` makes a
 self-signed one (``SelfSignedCertificate``: certificate and private key PEM,
-and the msal ``client_credential`` dict for it).
+and the msal ``client_credential`` dict for it). Benchmarks run the emulator in a
+process of their own (``start_emulator_process`` / ``stop_process``), so its work
+does not count as the client's.
 
 msal's ``verify=`` is not enough where ``REQUESTS_CA_BUNDLE`` is set: requests
 lets the environment's bundle override a session's ``verify``
@@ -18,8 +20,12 @@ https://learn.microsoft.com/python/api/msal/msal.application.clientapplication).
 from __future__ import annotations
 
 import json
+import selectors
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
@@ -248,3 +254,34 @@ class NotificationReceiver:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def start_emulator_process(work_dir: Path, seed: dict, *,
+                           ready_timeout_s: float = 90) -> tuple[subprocess.Popen, dict]:
+    """``kontor-emulator-graph`` seeded with ``seed`` (CA, seed file and log in ``work_dir``): the process and its
+    ready line ``{"base_url", "ca_path", "seeded"}``. Stop it with ``stop_process``."""
+    seed_file = work_dir / "graph-seed.json"
+    seed_file.write_text(json.dumps(seed))
+    log = (work_dir / "graph-emulator.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kontor.emulators.graph.cli", "--ca-path", str(work_dir / "graph-ca.pem"),
+         "--seed", str(seed_file)], stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+    # The emulator prints one JSON line once it listens and holds the seed.
+    with selectors.DefaultSelector() as waiting:
+        waiting.register(process.stdout, selectors.EVENT_READ)
+        ready = waiting.select(ready_timeout_s)
+    line = process.stdout.readline() if ready else b""
+    if not line:
+        process.kill()
+        raise RuntimeError(f"graph emulator did not start:\n{(work_dir / 'graph-emulator.log').read_text()[-4000:]}")
+    return process, json.loads(line)
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 15) -> None:
+    """Ends ``process``: SIGTERM, then SIGKILL when it has not ended within ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -7,16 +7,15 @@ never repeat the value, so a mistyped secret does not end up in an error message
 from __future__ import annotations
 
 import hashlib
-import re
 import uuid
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pydantic import AfterValidator, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
-from kontor.platform.inputs import Input as PlatformInput
+from kontor.platform.inputs import HttpsUrl, MailboxAddress, guid
+from kontor.platform.inputs import SecretInput as Input
 
 from kontor.calendar_sync.connectors.working_hours import WorkingTimeModel
 
@@ -30,24 +29,7 @@ SkippableStatus = Literal["completed", "cancelled"]
 WINDOW_PAST_MAX = 365
 WINDOW_FUTURE_MAX = 730
 MAX_CATEGORY_MAPPINGS = 100
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 Name = Annotated[str, Field(min_length=1, max_length=200)]
-
-
-class Input(PlatformInput):
-    """The platform's input rules; a ValidationError's text never carries what was sent (a secret, maybe)."""
-
-    model_config = ConfigDict(hide_input_in_errors=True)
-
-
-def _https_url(value: str) -> str:
-    if not value:
-        return value
-    parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("must be an https:// URL")
-    return value.rstrip("/")
 
 
 def certificate_thumbprint(pem: str) -> str:
@@ -109,15 +91,7 @@ class Credentials(Input):
 
 
 def _guid(value: str) -> str:
-    if value and not _GUID.match(value):
-        raise ValueError("must be a GUID such as 3f2b8c1e-0000-4000-8000-000000000000")
-    return value.lower()
-
-
-def _mailbox(value: str) -> str:
-    if not _EMAIL.match(value) or len(value) > 320:
-        raise ValueError("must be a mailbox address such as anna.berger@example.com")
-    return value
+    return guid(value) if value else value  # empty: not set (a graph server requires it, see ServerCreate)
 
 
 def _one_to_one(value: list[CategoryMapping]) -> list[CategoryMapping]:
@@ -134,10 +108,8 @@ class CategoryMapping(Input):
 
 
 Guid = Annotated[str, Field(max_length=64), AfterValidator(_guid)]
-HttpsUrl = Annotated[str, Field(max_length=500), AfterValidator(_https_url)]
 Branch = Annotated[str, Field(max_length=200)]
 CaPath = Annotated[str, Field(max_length=500)]
-Mailbox = Annotated[str, AfterValidator(_mailbox)]
 DisplayName = Annotated[str, Field(max_length=200)]
 Statuses = Annotated[list[SkippableStatus], AfterValidator(lambda value: sorted(set(value)))]
 Mappings = Annotated[list[CategoryMapping], Field(max_length=MAX_CATEGORY_MAPPINGS), AfterValidator(_one_to_one)]
@@ -184,7 +156,7 @@ class ServerUpdate(Input):
 
 class ConnectorCreate(Input):
     server_id: uuid.UUID
-    mailbox: Mailbox
+    mailbox: MailboxAddress
     kind: ConnectorKind = "personal"
     # For other calendars: whose calendar it is (shown to CRM users).
     display_name: DisplayName = ""
@@ -210,7 +182,7 @@ class ConnectorUpdate(Input):
     """Only the fields sent change (None: unchanged); ``clear_working_hours`` removes the model."""
 
     enabled: bool | None = None
-    mailbox: Mailbox | None = None
+    mailbox: MailboxAddress | None = None
     display_name: DisplayName | None = None
     direction: Direction | None = None
     window_past_days: PastDays | None = None

@@ -27,8 +27,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kontor.platform.auth import Principal
-from kontor.platform.errors import AlreadyExists, Conflict, InvalidArgument, NotFound, PermissionDenied
+from kontor.platform.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from kontor.platform.secrets_box import SecretBox
+from kontor.platform.versions import check_version
 
 from kontor.calendar_sync.connectors import events
 from kontor.calendar_sync.connectors.models import (
@@ -69,15 +70,6 @@ def user_id_of(principal: Principal) -> uuid.UUID | None:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def check_version(*, what: str, record_id: uuid.UUID, current: int, expected: int) -> None:
-    if expected <= 0:
-        raise InvalidArgument("expected_version", "send the version you last read (the ETag) so nobody's "
-                                                  "change is overwritten")
-    if current != expected:
-        raise Conflict(f"{what} {record_id} is at version {current}, not {expected}: someone changed it "
-                       "meanwhile; read it again and reapply your change")
 
 
 # ------------------------------------------------------------------ servers

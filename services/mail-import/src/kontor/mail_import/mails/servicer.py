@@ -9,10 +9,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import grpc
-from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +24,7 @@ from kontor.mail_import import mime
 from kontor.mail_import.accounts.connect import OpenProvider
 from kontor.mail_import.accounts.models import MailAccount
 from kontor.mail_import.contacts_client import ContactsClient
-from kontor.mail_import.edge import authorised
+from kontor.mail_import.edge import authorised, timestamp
 from kontor.mail_import.imports import store
 from kontor.mail_import.mails import events, service
 from kontor.mail_import.mails.models import MailboxReference
@@ -36,14 +34,6 @@ from kontor.mail_import.providers.base import RawMessage
 
 ENTITY = "mail"
 CHUNK_BYTES = 1024 * 1024
-
-
-def _timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value.astimezone(UTC))
-    return ts
 
 
 def to_proto(view: service.MailView) -> mails_pb2.CrmMail:
@@ -56,13 +46,13 @@ def to_proto(view: service.MailView) -> mails_pb2.CrmMail:
         attachments=[_attachment(a) for a in m.attachments],
         links=[mails_pb2.MailLink(record=mails_pb2.RecordRef(type=link.record_type, id=str(link.record_id)),
                                   origin=link.origin, created_by=link.created_by,
-                                  created_at=_timestamp(link.created_at)) for link in view.links],
+                                  created_at=timestamp(link.created_at)) for link in view.links],
     )
     getattr(message, "from").CopyFrom(mails_pb2.Address(email=m.from_address, name=m.from_name))
     if m.sent_at is not None:
-        message.sent_at.CopyFrom(_timestamp(m.sent_at))
+        message.sent_at.CopyFrom(timestamp(m.sent_at))
     if m.created_at is not None:
-        message.imported_at.CopyFrom(_timestamp(m.created_at))
+        message.imported_at.CopyFrom(timestamp(m.created_at))
     return message
 
 
