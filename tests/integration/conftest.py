@@ -22,15 +22,13 @@ import pytest
 from kontor.devstack.groupware_seed import wait_for_emulator
 from kontor.devstack.infra import InfraStack
 from kontor.devstack.launch import ServiceLauncher
-from kontor.devstack.ports import free_port
 from kontor.devstack.signing_key import ensure_signing_key
 from kontor.devstack.topology import (
     GRAPH_EMULATOR,
     EmulatorSpec,
     Topology,
-    infra_port_env_var,
+    free_port_env,
     load_topology,
-    service_port_env_var,
     signing_key_path,
 )
 from kontor.platform.auth import TokenIssuer
@@ -126,31 +124,11 @@ class Stack:
             raise RuntimeError(f"not ready within {timeout}s: {sorted(pending)}\n{logs}")
 
 
-def _free_port_env() -> dict[str, str]:
-    taken: set[int] = set()
-
-    def distinct_port() -> int:
-        # The OS may hand out a port again once its probe socket closed; the topology refuses duplicates.
-        port = free_port()
-        while port in taken:
-            port = free_port()
-        taken.add(port)
-        return port
-
-    env = {infra_port_env_var(c): str(distinct_port()) for c in ("pg", "nats", "nats_monitor", "redis")}
-    for service in load_topology({}).service_names:
-        for kind in ("grpc", "http"):
-            env[service_port_env_var(service, kind)] = str(distinct_port())
-    for emulator in load_topology({}).emulators:
-        env[emulator.env_var] = str(distinct_port())
-    return env
-
-
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Stack:
     data_dir = tmp_path_factory.mktemp("kontor-stack")
     (data_dir / "logs").mkdir()
-    topology = load_topology(_free_port_env())
+    topology = load_topology(free_port_env())
     infra = InfraStack(data_dir, topology.infra)
     for server in infra.servers:
         server.start()
@@ -201,3 +179,27 @@ def calendar_sync_worker(stack) -> str:
             raise RuntimeError(f"{name} did not start:\n{stack.log(name)[-3000:]}")
         time.sleep(0.2)
     return name
+
+
+@pytest.fixture(scope="session")
+def mail_import_worker(stack) -> str:
+    """mail-import's Celery worker (import rounds, "import now"), started on first use; beat stays off, so only
+    what a test triggers runs. Returns its process (and log) name."""
+    from tests.integration.mail_world import start_worker  # noqa: PLC0415
+
+    return start_worker(stack)
+
+
+@pytest.fixture(scope="module", params=["graph", "imap"])
+def mail_world(request, stack, mail_import_worker, tmp_path_factory):
+    """One tenant with mailboxes on the Graph emulator or on pymap servers (tests/integration/mail_world.py),
+    shared by a module's tests; the module's tests run once per provider."""
+    from tests.integration.mail_world import MailWorld  # noqa: PLC0415
+
+    emulator = request.getfixturevalue("graph_emulator") if request.param == "graph" else None
+    world = MailWorld.create(stack, request.param, emulator=emulator,
+                             data_dir=tmp_path_factory.mktemp(f"mail-{request.param}"))
+    try:
+        yield world
+    finally:
+        world.close()

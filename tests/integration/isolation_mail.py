@@ -19,8 +19,6 @@ B's own account.
 from __future__ import annotations
 
 import base64
-import importlib
-import pkgutil
 import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -32,33 +30,14 @@ import kontor.protos.mail.v1 as mail_protos
 from kontor.devstack.imap_server import ImapServer, start_imap_server
 from kontor.devstack.ports import LOOPBACK
 
-from tests.integration.isolation_world import Rest, World
+from tests.integration.isolation_world import RecordingServer, Rest, World, proto_services
 from tests.integration.mail_world import Relay
 
 
 def mail_services() -> list[str]:
     """Every service the kontor.mail.v1 protos declare: a method added to a .proto file is swept as soon as its
     code is generated (and fails the sweep until the maps can fill it)."""
-    names = set()
-    for module in pkgutil.iter_modules(mail_protos.__path__):
-        if module.name.endswith("_pb2"):
-            generated = importlib.import_module(f"{mail_protos.__name__}.{module.name}")
-            names.update(service.full_name for service in generated.DESCRIPTOR.services_by_name.values())
-    return sorted(names)
-
-
-class _RecordingServer:
-    def __init__(self):
-        self.services: set[str] = set()
-
-    def add_registered_method_handlers(self, service: str, handlers) -> None:
-        self.services.add(service)
-
-    def add_generic_rpc_handlers(self, handlers) -> None:
-        for handler in handlers:
-            name = getattr(handler, "service_name", None)
-            if callable(name):
-                self.services.add(name())
+    return proto_services(mail_protos)
 
 
 def registered_mail_services() -> list[str]:
@@ -66,7 +45,7 @@ def registered_mail_services() -> list[str]:
     server (the wiring is a stand-in: registering only builds the servicers)."""
     from kontor.mail_import import grpc_api  # noqa: PLC0415 - only the isolation suite needs the service code
 
-    server = _RecordingServer()
+    server = RecordingServer()
     returned: list[str] = []
     for register in grpc_api.REGISTRATIONS:
         returned.extend(register(server, MagicMock()))

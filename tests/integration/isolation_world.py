@@ -285,19 +285,24 @@ def load_contacts_descriptors() -> None:
             importlib.import_module(f"{contacts_protos.__name__}.{module.name}")
 
 
-def calendar_services() -> list[str]:
-    """Every service the kontor.calendar.v1 protos declare (calendar-sync serves them all): a method added to a
-    .proto file is swept as soon as its code is generated."""
+def proto_services(package) -> list[str]:
+    """Every service the generated modules of a proto ``package`` (kontor.protos.calendar.v1 ...) declare: a method
+    added to a .proto file is swept as soon as its code is generated."""
     names = set()
-    for module in pkgutil.iter_modules(calendar_protos.__path__):
+    for module in pkgutil.iter_modules(package.__path__):
         if module.name.endswith("_pb2"):
-            generated = importlib.import_module(f"{calendar_protos.__name__}.{module.name}")
+            generated = importlib.import_module(f"{package.__name__}.{module.name}")
             names.update(service.full_name for service in generated.DESCRIPTOR.services_by_name.values())
     return sorted(names)
 
 
-class _RecordingServer:
-    """Stands in for the gRPC server: records which services contacts' register functions add."""
+def calendar_services() -> list[str]:
+    """Every service the kontor.calendar.v1 protos declare (calendar-sync serves them all)."""
+    return proto_services(calendar_protos)
+
+
+class RecordingServer:
+    """Stands in for the gRPC server: records which services a service's register functions add."""
 
     def __init__(self):
         self.services: set[str] = set()
@@ -319,7 +324,7 @@ def registered_services() -> list[str]:
     its bidirectional stream; see the isolation report.)"""
     from kontor.contacts import grpc_api  # noqa: PLC0415 - only the isolation suite needs the service code
 
-    server = _RecordingServer()
+    server = RecordingServer()
     returned = grpc_api.register_all(server, db=None)
     assert set(returned) <= server.services, (returned, server.services)
     return sorted(server.services)

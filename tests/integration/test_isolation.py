@@ -657,12 +657,13 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_calendar_grpc(stack
     assert not (changes := _diff(before, _calendar_snapshot(stack, world, a_token))), "\n".join(changes)
 
 
-def test_calendar_grpc_refuses_calls_without_a_valid_token(stack, world):
-    """No method of calendar-sync answers a caller without a token, or with one it did not issue."""
+def _refusals_without_a_valid_token(stack, world, service: str, methods, requests_of) -> list[str]:
+    """What ``service`` did other than UNAUTHENTICATED (naming nothing of tenant A) for each of ``methods`` called
+    without a token, with garbage, or with a token it did not issue (``requests_of(method, world)[0]`` as input)."""
     failures = []
-    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
-        for method in _calendar_methods():
-            request = _calendar_requests(method, world)[0]
+    with grpc.insecure_channel(stack.grpc(service)) as channel:
+        for method in methods:
+            request = requests_of(method, world)[0]
             for token in (None, "not-a-token", iso.admin_token(stack, world.a)[:-4] + "AAAA"):
                 try:
                     answer = iso.call_method(channel, method, request, token)
@@ -673,6 +674,12 @@ def test_calendar_grpc_refuses_calls_without_a_valid_token(stack, world):
                                         f"{exc.details()}")
                     elif found := iso.leaks(world, "", exc.details() or ""):
                         failures.append(f"{_key(method)}: UNAUTHENTICATED names {found}")
+    return failures
+
+
+def test_calendar_grpc_refuses_calls_without_a_valid_token(stack, world):
+    """No method of calendar-sync answers a caller without a token, or with one it did not issue."""
+    failures = _refusals_without_a_valid_token(stack, world, "calendar-sync", _calendar_methods(), _calendar_requests)
     assert not failures, "\n".join(failures)
 
 
@@ -858,20 +865,7 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_mail_grpc(stack, wo
 
 def test_mail_grpc_refuses_calls_without_a_valid_token(stack, world):
     """No method of mail-import answers a caller without a token, or with one it did not issue."""
-    failures = []
-    with grpc.insecure_channel(stack.grpc("mail-import")) as channel:
-        for method in _mail_methods():
-            request = _mail_requests(method, world)[0]
-            for token in (None, "not-a-token", iso.admin_token(stack, world.a)[:-4] + "AAAA"):
-                try:
-                    answer = iso.call_method(channel, method, request, token)
-                    failures.append(f"{_key(method)} with token {str(token)[:12]}: OK {iso.answer_text(answer)[:200]}")
-                except grpc.RpcError as exc:
-                    if exc.code() != grpc.StatusCode.UNAUTHENTICATED:
-                        failures.append(f"{_key(method)} with token {str(token)[:12]}: {exc.code().name} "
-                                        f"{exc.details()}")
-                    elif found := iso.leaks(world, "", exc.details() or ""):
-                        failures.append(f"{_key(method)}: UNAUTHENTICATED names {found}")
+    failures = _refusals_without_a_valid_token(stack, world, "mail-import", _mail_methods(), _mail_requests)
     assert not failures, "\n".join(failures)
 
 

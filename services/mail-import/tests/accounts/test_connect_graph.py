@@ -8,6 +8,8 @@ import uuid
 from kontor.emulators.graph.mail_testing import deliver, make_mime
 from kontor.protos.mail.v1 import accounts_pb2 as pb
 
+from .real_world import contacts_database_url, contacts_service, servicer, world  # noqa: F401 - fixtures
+
 
 async def _graph_account(servicer, world, emulator, tenant, *, folder: str, secret: str) -> pb.MailAccount:
     with world.acting_as(world.anna):

@@ -12,6 +12,7 @@ from kontor.devstack.imap_server import imap_server
 from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 from kontor.protos.mail.v1 import accounts_pb2 as pb
 
+from .real_world import contacts_database_url, contacts_service, servicer, world  # noqa: F401 - fixtures
 
 PASSWORD = "s3cret-imap-password"
 CLIENT_SECRET = "graph-client-secret-value"
@@ -101,10 +102,11 @@ async def test_bad_input_names_the_field(servicer, world, request_, field):
 async def test_the_role_right_comes_first_and_other_tenants_see_nothing(servicer, world):
     with world.acting_as(world.anna):
         created = await servicer.CreateAccount(imap_request(unique("anna")), None)
-    world.contacts.denied.add(("mail_account", "read"))
+    # the tenant takes "read" on mail accounts from sales reps (its rights in contacts)
+    await world.contacts_tenant.set_rights("sales_rep", "mail_account", {"create", "update", "delete"})
     with world.acting_as(world.anna), pytest.raises(PermissionDenied):
         await servicer.GetAccount(pb.GetAccountRequest(id=created.id), None)
-    world.contacts.denied.clear()
+    await world.contacts_tenant.reset_rights("sales_rep", "mail_account")
     with world.acting_as(world.manager, world.other_tenant):
         with pytest.raises(NotFound):
             await servicer.GetAccount(pb.GetAccountRequest(id=created.id), None)

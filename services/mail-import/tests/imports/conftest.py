@@ -1,17 +1,16 @@
-"""Import scenarios: the real importer against a real PostgreSQL (tests/conftest.py) and a real IMAP server
-(pymap, not ours) through the real ImapMailProvider. Every test has its own tenant and its own folders."""
+"""Import scenarios: the real importer against a real PostgreSQL and a real IMAP server (pymap, not ours; both
+tests/conftest.py's) through the real ImapMailProvider. Every test has its own tenant and its own folders."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
 from sqlalchemy import func, select
 
-from kontor.devstack.imap_server import ImapServer, imap_server
+from kontor.devstack.imap_server import ImapServer
 from kontor.platform.blobs import FilesystemBlobStore
 from kontor.platform.db import Database
 
@@ -23,15 +22,9 @@ from kontor.mail_import.mails.models import Mail, MailboxReference
 from kontor.mail_import.providers.imap import ImapMailProvider
 
 
-@pytest.fixture(scope="session")
-def pymap(tmp_path_factory) -> ImapServer:
-    with imap_server(Path(tmp_path_factory.mktemp("pymap-imports"))) as server:
-        yield server
-
-
 @pytest.fixture
-def blobs(tmp_path):
-    return FilesystemBlobStore(tmp_path / "blobs", max_bytes=64 * 1024 * 1024)
+def blobs(blob_store) -> FilesystemBlobStore:
+    return blob_store  # the name the import worlds take it by
 
 
 def imap_settings(pymap: ImapServer) -> ImapAccount:
@@ -125,16 +118,6 @@ def world(db, pymap, blobs) -> World:
 
 
 @pytest.fixture
-def settings_for(database_url):
-    """MailImportSettings for the runner and the tasks (other services' addresses point nowhere)."""
-    from kontor.platform.secrets_box import generate_key  # noqa: PLC0415
-
-    from kontor.mail_import.settings import MailImportSettings  # noqa: PLC0415
-
-    def make(**overrides) -> MailImportSettings:
-        values = {"database_url": database_url, "nats_url": "nats://127.0.0.1:1", "jwks_url": "http://x/jwks",
-                  "contacts_addr": "127.0.0.1:1", "secret_keys": generate_key(), "message_id_key": "k" * 32,
-                  "mail_server_timeout_s": 10, "import_batch_size": 5}
-        return MailImportSettings(**(values | overrides))
-
-    return make
+def settings_for(settings_for):
+    """tests/conftest.py's settings (other services' addresses point nowhere), with small import batches."""
+    return lambda **overrides: settings_for(**({"import_batch_size": 5} | overrides))

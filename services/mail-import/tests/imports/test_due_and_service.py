@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from kontor.platform.auth import Principal, set_principal
 from kontor.platform.errors import InvalidArgument, NotFound, PermissionDenied
 from kontor.protos.mail.v1 import imports_pb2 as pb
 
@@ -16,6 +14,7 @@ from kontor.mail_import.accounts.models import MailAccount, MailTenant
 from kontor.mail_import.imports import due, health
 from kontor.mail_import.imports.servicer import ImportServicer
 
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
 from .test_round import message
 
 INTERVAL = timedelta(minutes=5)
@@ -57,26 +56,6 @@ async def test_claim_due_visits_the_tenants_of_mail_tenants(world):
             await session.execute(sa.delete(MailTenant).where(MailTenant.tenant_id == world.tenant_id))
 
 
-class Contacts:
-    """contacts' answers for the servicer: rights, teams, managers (as tests/accounts/conftest.py)."""
-
-    def __init__(self, denied=()):
-        self.denied = set(denied)
-
-    async def require_right(self, entity_type, action):
-        if (entity_type, action) in self.denied:
-            raise PermissionDenied("no")
-
-    def sight(self):
-        class Sight:
-            async def sees_everything(self):
-                return False
-        return Sight()
-
-    async def my_team_ids(self, user_id):
-        return set()
-
-
 class Context:
     def __init__(self, lang="de-DE,de;q=0.9"):
         self.metadata = [("accept-language", lang)]
@@ -94,22 +73,12 @@ class Trigger:
         return True
 
 
-def acting(world, user) -> None:
-    """The caller for the rest of this test (each test runs in a task of its own, so it ends with the test)."""
-    set_principal(Principal(subject=str(user), tenant_id=world.tenant_id, roles=("sales_rep",), token="t"))
-
-
-async def _owner(world, box) -> uuid.UUID:
-    async with world.db.unit_of_work(world.tenant_id) as session:
-        return (await session.get(MailAccount, box.account_id)).owner_user_id
-
-
 async def test_health_log_and_quarantine_read_in_the_callers_language(world):
     box = await world.mailbox("Import")
     box.deliver(message(1), b"not a mail, no header at all\r\n")
     await box.run()
-    acting(world, await _owner(world, box))
-    servicer = ImportServicer(world.db, Contacts(), Trigger())
+    world.act(await world.owner_of(box))
+    servicer = ImportServicer(world.db, world.contacts, Trigger())
     account_id = str(box.account_id)
 
     health_pb = await servicer.GetImportHealth(pb.GetImportHealthRequest(account_id=account_id), Context())
@@ -134,9 +103,9 @@ async def test_a_gap_is_reported_as_a_reason_never_as_healthy(world):
         row = await health.state_of(session, tenant_id=world.tenant_id, account_id=box.account_id)
         row.folder_count, row.imported_count, row.gap = 5, 3, 2
         health.finished(row, health.now(), gap=2)
-    acting(world, await _owner(world, box))
+    world.act(await world.owner_of(box))
 
-    answer = await ImportServicer(world.db, Contacts(), None).GetImportHealth(
+    answer = await ImportServicer(world.db, world.contacts, None).GetImportHealth(
         pb.GetImportHealthRequest(account_id=str(box.account_id)), Context("en"))
 
     assert (answer.state, answer.healthy, answer.gap) == ("gap", False, 2)
@@ -146,22 +115,25 @@ async def test_a_gap_is_reported_as_a_reason_never_as_healthy(world):
 
 async def test_import_now_queues_a_round_and_needs_the_update_right(world):
     box = await world.mailbox("Import")
-    acting(world, await _owner(world, box))
+    world.act(await world.owner_of(box))
     trigger = Trigger()
     request = pb.RunImportNowRequest(account_id=str(box.account_id))
+    servicer = ImportServicer(world.db, world.contacts, trigger)
 
-    answer = await ImportServicer(world.db, Contacts(), trigger).RunImportNow(request, Context())
+    answer = await servicer.RunImportNow(request, Context())
 
     assert trigger.queued == [(world.tenant_id, box.account_id)] and answer.state == "never_synced"
+    # the tenant takes "update" on mail accounts from sales reps (its rights in contacts)
+    await world.contacts_tenant.set_rights("sales_rep", "mail_account", {"create", "read", "delete"})
     with pytest.raises(PermissionDenied):
-        await ImportServicer(world.db, Contacts(denied={("mail_account", "update")}), trigger).RunImportNow(
-            request, Context())
+        await servicer.RunImportNow(request, Context())
+    assert len(trigger.queued) == 1
 
 
 async def test_another_users_account_and_bad_ids_are_refused(world):
     box = await world.mailbox("Import")
-    acting(world, uuid.uuid4())  # a colleague without a share in this personal account
-    servicer = ImportServicer(world.db, Contacts(), Trigger())
+    world.act(await world.contacts_tenant.user())  # a colleague without a share in this personal account
+    servicer = ImportServicer(world.db, world.contacts, Trigger())
 
     with pytest.raises(NotFound):
         await servicer.GetImportHealth(pb.GetImportHealthRequest(account_id=str(box.account_id)), Context())

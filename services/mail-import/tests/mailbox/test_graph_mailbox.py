@@ -15,6 +15,9 @@ from kontor.mail_import.mails.models import Mail
 from kontor.mail_import.mails.schemas import RecordRef
 
 from .conftest import MESSAGE_ID_KEY  # noqa: TID252 - this test package's settings
+from .real_world import (  # noqa: F401 - fixtures
+    contacts, contacts_calls, contacts_database_url, contacts_service, servicer, world,
+)
 
 
 @pytest.fixture
@@ -72,7 +75,7 @@ async def test_folders_pages_a_message_and_a_move(world, servicer, graph, graph_
 
 async def test_send_through_graph_keeps_the_crm_mail(world, servicer, graph, graph_tenant, blob_store):
     account, _ = graph
-    company = world.record(visible_to=(world.owner,))
+    company = await world.record(visible_to=(world.owner,))
     bob = graph_tenant.add_mailbox(f"bob@{graph_tenant.domain}")["userPrincipalName"]
     carol = graph_tenant.add_mailbox(f"carol@{graph_tenant.domain}")["userPrincipalName"]
     marker = uuid.uuid4().hex

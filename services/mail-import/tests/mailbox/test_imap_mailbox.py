@@ -17,6 +17,10 @@ from kontor.mail_import.mailbox.servicer import MailboxServicer
 from kontor.mail_import.mails import dedup, links
 from kontor.mail_import.mails.schemas import RecordRef
 
+from .real_world import (  # noqa: F401 - fixtures
+    contacts, contacts_calls, contacts_database_url, contacts_service, servicer, world,
+)
+
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
 PDF = b"%PDF-1.4 quote " + b"x" * 300
@@ -112,7 +116,7 @@ async def test_a_message_the_crm_holds_says_so_with_its_links(world, servicer, a
     raw = mail(2)
     pymap.deliver(crm, raw)
     deal = uuid.uuid4()
-    hidden = world.record()  # a company the owner does not see: its link is left out
+    hidden = await world.record()  # a company the owner does not see: its link is left out
     parsed = mime.parse(raw)
     async with world.db.unit_of_work(world.tenant_id) as session:  # as another colleague's import stored it
         stored, _ = await dedup.store_mail(session, tenant_id=world.tenant_id, parsed=parsed,
@@ -176,10 +180,10 @@ async def test_move_between_folders_of_the_account(world, servicer, account, pym
     assert sorted(s.strip() for s in arrived[0]) == ["Anfrage 1", "Anfrage 2", "Anfrage 7"]
 
 
-async def test_only_the_accounts_users_reach_the_mailbox(world, servicer, account, directory):
-    stranger = world.user()
-    team = uuid.uuid4()
-    no_right = world.user(rights={("mail", "read")})
+async def test_only_the_accounts_users_reach_the_mailbox(world, servicer, account):
+    stranger = await world.user()
+    team = await world.team()
+    no_right = await world.user(rights={("mail", "read")})
     request = mailbox_pb2.ListFoldersRequest(account_id=str(account.id))
     with world.as_user(stranger), pytest.raises(NotFound):
         await servicer.ListFolders(request, None)
@@ -191,7 +195,7 @@ async def test_only_the_accounts_users_reach_the_mailbox(world, servicer, accoun
     with world.as_user(stranger), pytest.raises(NotFound):  # another tenant's account looks the same
         await servicer.ListFolders(mailbox_pb2.ListFoldersRequest(account_id=str(uuid.uuid4())), None)
     # a team member reaches the team's shared account
-    member = world.user(team_ids={team})
+    member = await world.user(team_ids={team})
     shared = await world.add_account(provider="imap", address=f"team-{world.suffix}@kontor.example",
                                      settings=account.settings, kind="password", secret="wrong", team_id=team,
                                      import_folder="INBOX")

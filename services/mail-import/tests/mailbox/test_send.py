@@ -25,6 +25,9 @@ from kontor.mail_import.mails.models import Mail, MailboxReference, MailLink
 from kontor.mail_import.mails.schemas import RecordRef
 
 from .conftest import ATTACHMENT_LIMIT, MESSAGE_ID_KEY  # noqa: TID252 - this test package's settings
+from .real_world import (  # noqa: F401 - fixtures
+    contacts, contacts_calls, contacts_database_url, contacts_service, servicer, world,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
@@ -76,7 +79,7 @@ async def _outbox(world, mail_id: str) -> list[OutboxEvent]:
 async def test_a_new_mail_is_sent_without_bcc_kept_and_filed_to_its_record(world, servicer, account, smtp_sink,
                                                                           pymap, blob_store):
     marker = uuid.uuid4().hex
-    company = world.record(visible_to=(world.owner,))
+    company = await world.record(visible_to=(world.owner,))
     upload = mailbox_pb2.OutgoingAttachment(file=mailbox_pb2.UploadedFile(
         filename="angebot.pdf", content_type="application/pdf", content=b"%PDF-1.4 offer"))
     with world.as_user(world.owner):
@@ -119,7 +122,7 @@ async def test_a_reply_to_a_crm_mail_threads_and_takes_its_records(world, servic
                 b"Message-ID: <frage-" + uuid.uuid4().hex.encode() + b"@customer.example>\r\n"
                 b"References: <start@customer.example>\r\nDate: Mon, 2 Mar 2026 09:00:00 +0100\r\n\r\nWie teuer?\r\n")
     parsed = mime.parse(original)
-    deal, company = uuid.uuid4(), world.record(visible_to=(world.owner,))
+    deal, company = uuid.uuid4(), await world.record(visible_to=(world.owner,))
     async with world.db.unit_of_work(world.tenant_id) as session:
         asked, _ = await dedup.store_mail(session, tenant_id=world.tenant_id, parsed=parsed,
                                           raw_address=parsed.content_hash, size=len(original))
@@ -186,9 +189,9 @@ async def test_bad_requests_name_their_field_and_send_nothing(world, servicer, a
 
 async def test_what_the_caller_may_not_use_is_not_found_and_nothing_is_sent(world, servicer, account, smtp_sink):
     marker = uuid.uuid4().hex
-    hidden = world.record()  # exists, but the owner does not see it
+    hidden = await world.record()  # exists, but the owner does not see it
     stranger_mail = uuid.uuid4()
-    no_create = world.user(rights={("mail", "read"), ("mail_account", "read")})
+    no_create = await world.user(rights={("mail", "read"), ("mail_account", "read")})
     with world.as_user(world.owner):
         with pytest.raises(NotFound) as record:
             await servicer.SendMail(_request(account, marker, records=[mails_pb2.RecordRef(type="company",
@@ -198,7 +201,7 @@ async def test_what_the_caller_may_not_use_is_not_found_and_nothing_is_sent(worl
                 mail_part=mailbox_pb2.MailPartRef(mail_id=str(stranger_mail), part_path="2"))]), None)
         with pytest.raises(NotFound) as reply:
             await servicer.SendMail(_request(account, marker, reply_to_mail_id=str(stranger_mail)), None)
-    with world.as_user(world.user()), pytest.raises(NotFound):  # not their account
+    with world.as_user(await world.user()), pytest.raises(NotFound):  # not their account
         await servicer.SendMail(_request(account, marker), None)
     with world.as_user(no_create), pytest.raises(PermissionDenied):
         await servicer.SendMail(_request(account, marker), None)

@@ -16,6 +16,8 @@ from kontor.protos.mail.v1 import mails_pb2
 from kontor.mail_import.mails.models import Mail, MailboxReference
 from kontor.mail_import.mails.servicer import MailServicer
 
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
+
 RAW = (b"From: Anna <anna@kunde.example>\r\nTo: owner@kontor.example\r\nSubject: Angebot\r\n"
        b"Message-ID: <offer-1@kunde.example>\r\nDate: Mon, 2 Mar 2026 09:00:00 +0100\r\n\r\nHallo\r\n")
 
@@ -73,7 +75,7 @@ async def test_a_mailbox_message_is_imported_once_and_filed(world, mailbox):
 
 async def test_a_mailbox_the_caller_does_not_use_is_not_found(world, mailbox):
     servicer, fetched = mailbox
-    stranger = world.user()
+    stranger = await world.user()
     with world.as_user(stranger), pytest.raises(NotFound):
         await servicer.FileMails(_request(world.account.id, "m1", uuid.uuid4()), None)
     assert fetched == []

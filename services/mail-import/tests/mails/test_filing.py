@@ -14,11 +14,12 @@ from kontor.platform.outbox import OutboxEvent
 from kontor.mail_import.mails.schemas import RecordRef
 
 from .helpers import auto_match, file, in_force, link_rows, rematch, remove
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
 
 
 @pytest.fixture(autouse=True)
-def background_identity_sees_everything(world):
-    world.directory.callers[str(world.owner)].manager = True
+async def background_identity_sees_everything(world):
+    await world.tenant.set_role(world.owner, "org_manager")
 
 
 async def _events(world, mail_id: uuid.UUID) -> list[tuple[str, dict]]:
@@ -29,10 +30,10 @@ async def _events(world, mail_id: uuid.UUID) -> list[tuple[str, dict]]:
 
 
 async def test_manual_filing_survives_rematching(world):
-    company = world.company("kunde.example")
+    company = await world.company("kunde.example")
     mail, parsed = await world.store(sender="a@kunde.example")
     await auto_match(world, [(mail, parsed)])
-    user = world.user(manager=True)
+    user = await world.user(manager=True)
     deal = RecordRef("deal", uuid.uuid4())
     await file(world, user, [mail.id], [RecordRef("company", company), deal])
     before = await link_rows(world, mail.id)
@@ -45,10 +46,10 @@ async def test_manual_filing_survives_rematching(world):
 
 
 async def test_a_removed_link_stays_removed_and_a_manual_refiling_revives_it(world):
-    company = RecordRef("company", world.company("kunde.example"))
+    company = RecordRef("company", await world.company("kunde.example"))
     mail, parsed = await world.store(sender="a@kunde.example")
     await auto_match(world, [(mail, parsed)])
-    user = world.user(manager=True)
+    user = await world.user(manager=True)
     view = await remove(world, user, mail.id, company)
     assert view.links == []
     for _ in range(2):
@@ -69,7 +70,7 @@ async def test_a_removed_link_stays_removed_and_a_manual_refiling_revives_it(wor
 
 
 async def test_filing_many_mails_to_many_records_at_once(world):
-    user = world.user(manager=True)
+    user = await world.user(manager=True)
     mails = [(await world.store())[0] for _ in range(3)]
     records = [RecordRef("deal", uuid.uuid4()), RecordRef("project", uuid.uuid4())]
     filed = await file(world, user, [m.id for m in mails], records)
@@ -80,7 +81,7 @@ async def test_filing_many_mails_to_many_records_at_once(world):
 
 
 async def test_filing_needs_records_and_mails(world):
-    user = world.user(manager=True)
+    user = await world.user(manager=True)
     mail, _ = await world.store()
     with pytest.raises(InvalidArgument) as exc:
         await file(world, user, [mail.id], [])
@@ -102,9 +103,9 @@ async def test_automatic_matching_never_recreates_a_removed_link_or_changes_a_ma
     automatic step, each removed link is still removed and each manual link unchanged."""
     note(f"ops={ops}")
     domain = f"{uuid.uuid4().hex[:8]}.example"
-    companies = [RecordRef("company", world.company(domain)) for _ in range(3)]
+    companies = [RecordRef("company", await world.company(domain)) for _ in range(3)]
     mail, parsed = await world.store(sender=f"a@{domain}")
-    user = world.user(manager=True)
+    user = await world.user(manager=True)
     for op, index in ops:
         record = companies[index]
         before = await link_rows(world, mail.id)

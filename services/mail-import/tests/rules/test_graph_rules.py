@@ -14,6 +14,7 @@ from kontor.protos.mail.v1 import rules_pb2 as pb
 from kontor.mail_import.rules.servicer import FilterRuleServicer
 
 from .helpers import graph_account_request
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
 
 
 class Outlook:

@@ -12,6 +12,7 @@ from kontor.platform.errors import Conflict, InvalidArgument, NotFound, Permissi
 from kontor.protos.mail.v1 import rules_pb2 as pb
 
 from .helpers import imap_account_request, mime, subjects_in
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -186,13 +187,13 @@ async def test_rights_follow_the_account(world, pymap, anna_account, raw_client,
             await world.rules.ListRules(pb.ListRulesRequest(account_id=anna_account.id), None)
     finally:
         world.tenant = other_tenant
-    # a role without "update" on mail_account reads but changes nothing
-    world.contacts.denied.add(("mail_account", "update"))
+    # a role without "update" on mail_account (the tenant's rights in contacts) reads but changes nothing
+    await world.contacts_tenant.set_rights("sales_rep", "mail_account", {"create", "read", "delete"})
     with world.acting_as(world.anna):
         assert len((await world.rules.ListRules(pb.ListRulesRequest(account_id=anna_account.id), None)).rules) == 1
         with pytest.raises(PermissionDenied):
             await world.rules.DeleteRule(pb.DeleteRuleRequest(id=rule.id), None)
-    world.contacts.denied.clear()
+    await world.contacts_tenant.reset_rights("sales_rep", "mail_account")
 
     # a shared account: its team reads and tests the rules, a manager changes them
     shared_folder = f"Shared-{suffix}"

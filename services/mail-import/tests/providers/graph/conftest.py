@@ -1,30 +1,16 @@
-"""Fixtures: the Graph emulator over real HTTPS (one per session), a fresh tenant / app / mailbox with mail
-rights and a ``GraphMailProvider`` for it per test, and the Outlook side through the emulator's control API."""
+"""Fixtures: a ``GraphMailProvider`` per test for tests/conftest.py's ``graph_tenant`` (a fresh tenant / app /
+mailbox with mail rights on the session's Graph emulator over real HTTPS), and the Outlook side through the
+emulator's control API."""
 
 from __future__ import annotations
 
 import pytest
 
-from kontor.emulators.graph import GraphEmulator
-from kontor.emulators.graph.mail_testing import MAIL_ROLES, deliver, make_mime
-from kontor.emulators.graph.testing import new_tenant
+from kontor.emulators.graph.mail_testing import deliver, make_mime
 from kontor.mail_import.providers.graph import GraphMailProvider
 from kontor.platform.groupware.graph import GraphCredentials, LimitPolicy
 
 FAST = LimitPolicy(backoff_base=0.05, backoff_cap=0.2, max_wait=5.0)
-
-
-@pytest.fixture(scope="session")
-def emulator():
-    with GraphEmulator() as emu:
-        yield emu
-
-
-@pytest.fixture
-def mt(emulator):
-    handle = new_tenant(emulator, roles=MAIL_ROLES)
-    yield handle
-    handle.control.close()
 
 
 def make_provider(emulator, handle, *, policy: LimitPolicy = FAST, mailbox: str | None = None) -> GraphMailProvider:
@@ -35,14 +21,14 @@ def make_provider(emulator, handle, *, policy: LimitPolicy = FAST, mailbox: str 
 
 
 @pytest.fixture
-def provider_with(emulator, mt):
+def provider_with(emulator, graph_tenant):
     """``provider_with(policy=...)``: a provider with other limits (close it with ``async with``)."""
-    return lambda **kw: make_provider(emulator, mt, **kw)
+    return lambda **kw: make_provider(emulator, graph_tenant, **kw)
 
 
 @pytest.fixture
-async def provider(emulator, mt):
-    async with make_provider(emulator, mt) as p:
+async def provider(emulator, graph_tenant):
+    async with make_provider(emulator, graph_tenant) as p:
         yield p
 
 
@@ -88,5 +74,5 @@ class Outlook:
 
 
 @pytest.fixture
-def outlook(mt) -> Outlook:
-    return Outlook(mt)
+def outlook(graph_tenant) -> Outlook:
+    return Outlook(graph_tenant)

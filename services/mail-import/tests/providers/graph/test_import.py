@@ -23,7 +23,7 @@ def test_is_a_mail_provider(provider):
     assert isinstance(provider, MailProvider) and provider.server_rules is True
 
 
-async def test_first_round_pages_through_the_folder_with_raw_mime(provider, outlook, mt):
+async def test_first_round_pages_through_the_folder_with_raw_mime(provider, outlook, graph_tenant):
     made = [outlook.deliver(subject=f"M{i}") for i in range(5)]
     outlook.deliver(folder="drafts", subject="elsewhere")
     inbox = await provider.resolve_folder("inbox")
@@ -88,8 +88,9 @@ async def test_count_and_refs(provider, outlook):
     assert full.total == 3 and full.refs == {m["immutableId"] for m in made}
 
 
-async def test_fetch_returns_existing_refs_only(provider, outlook, mt):
+async def test_fetch_returns_existing_refs_only(provider, outlook, graph_tenant):
     made = outlook.deliver(subject="F")
-    mt.control.delete(f"/mailboxes/{mt.upn}/mail/messages/{outlook.deliver()['immutableId']}", params={"hard": "true"})
+    gone = outlook.deliver()["immutableId"]
+    graph_tenant.control.delete(f"/mailboxes/{graph_tenant.upn}/mail/messages/{gone}", params={"hard": "true"})
     got = await provider.fetch("inbox", {}, [made["immutableId"], "AAkALgAAunknown"])
     assert [m.ref for m in got] == [made["immutableId"]] and b"Subject: F" in got[0].raw

@@ -47,7 +47,7 @@ async def test_resolve_folder_by_id_name_and_path(provider, outlook):
         await provider.resolve_folder("/")
 
 
-async def test_messages_newest_first_in_pages(provider, outlook, mt):
+async def test_messages_newest_first_in_pages(provider, outlook, graph_tenant):
     made = [outlook.deliver(subject=f"P{i}", cc="cc@example.com", sender=f"Kunde <k{i}@example.com>")
             for i in range(5)]
     # receivedDateTime decides the order; deliveries within one second keep their delivery order
@@ -60,7 +60,7 @@ async def test_messages_newest_first_in_pages(provider, outlook, mt):
     assert [s.received_at for s in seen] == sorted((s.received_at for s in seen), reverse=True)
     first = next(s for s in seen if s.ref == made[0]["immutableId"])
     assert (first.subject, first.sender.email, first.sender.name) == ("P0", "k0@example.com", "Kunde")
-    assert [m.email for m in first.to] == [mt.upn] and [m.email for m in first.cc] == ["cc@example.com"]
+    assert [m.email for m in first.to] == [graph_tenant.upn] and [m.email for m in first.cc] == ["cc@example.com"]
     assert first.unread and not first.has_attachments and first.folder_id == "inbox"
     assert first.message_id == made[0]["internetMessageId"]
 

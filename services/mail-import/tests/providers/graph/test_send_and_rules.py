@@ -6,9 +6,9 @@ from kontor.emulators.graph.mail_testing import make_mime
 from kontor.mail_import.providers.base import RuleConditions
 
 
-async def test_send_delivers_the_mime_and_keeps_a_copy_in_sent_items(provider, outlook, mt):
-    bob = mt.add_mailbox(f"bob@{mt.domain}")["userPrincipalName"]
-    mime = make_mime(sender=mt.upn, to=bob, subject="Angebot", message_id="<crm.deal.1@kontor.example>",
+async def test_send_delivers_the_mime_and_keeps_a_copy_in_sent_items(provider, outlook, graph_tenant):
+    bob = graph_tenant.add_mailbox(f"bob@{graph_tenant.domain}")["userPrincipalName"]
+    mime = make_mime(sender=graph_tenant.upn, to=bob, subject="Angebot", message_id="<crm.deal.1@kontor.example>",
                      in_reply_to="<q-1@example.com>")
     await provider.send(mime.encode())
     [entry] = outlook.sent()
@@ -48,11 +48,11 @@ async def test_rule_moves_matching_mail_delivered_to_the_inbox(provider, outlook
     assert _subjects(outlook, crm["id"]) == ["Ihr Angebot", "plain"]
 
 
-async def test_rules_are_appended_and_match_recipients_and_attachments(provider, outlook, mt):
+async def test_rules_are_appended_and_match_recipients_and_attachments(provider, outlook, graph_tenant):
     a, b = outlook.folder("A"), outlook.folder("B")
     first = await provider.create_rule("to sales", RuleConditions(recipient_addresses=("sales@x.example",)), a["id"])
     second = await provider.create_rule("files", RuleConditions(has_attachment=True), b["id"])
-    with mt.graph() as graph:
+    with graph_tenant.graph() as graph:
         rules = graph.get("/mailFolders/inbox/messageRules").json()["value"]
     assert [(r["id"], r["sequence"]) for r in rules] == [(first, 1), (second, 2)]
     assert rules[0]["actions"] == {"moveToFolder": a["id"], "stopProcessingRules": False}

@@ -11,7 +11,9 @@ import pytest
 from kontor.mail_import.providers.imap import ImapMailProvider
 from kontor.platform.groupware.errors import InvalidRequest
 
-from .conftest import REFUSED_DOMAIN, SMTP_USER  # noqa: TID252 - constants of this test package's servers
+from ...smtp_sink import REFUSED_DOMAIN  # noqa: TID252 - the test tree's SMTP server
+
+SENDER = "sender@example.com"
 
 # aiosmtpd warns on each connection that it takes AUTH without TLS: on purpose here, loopback only
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiri
 
 def _outgoing(marker: str, *, to: str = "Kim <kim@customer.example>", bcc: str = "boss@example.com") -> bytes:
     msg = EmailMessage()
-    msg["From"] = f"Sender <{SMTP_USER}>"
+    msg["From"] = f"Sender <{SENDER}>"
     msg["To"] = to
     msg["Cc"] = "cc1@customer.example, Cc Two <cc2@partner.example>"
     msg["Bcc"] = bcc
@@ -49,7 +51,7 @@ async def test_send_with_attachments_reaches_the_server_without_bcc_and_lands_in
         await provider.send(raw)
 
     (received,) = smtp_sink.by_marker(marker.encode())
-    assert received.mail_from == SMTP_USER
+    assert received.mail_from == SENDER
     assert sorted(received.rcpt_tos) == sorted(["kim@customer.example", "cc1@customer.example",
                                                 "cc2@partner.example", "boss@example.com"])
     assert b"boss@example.com" not in received.content and b"\nBcc:" not in received.content
