@@ -68,7 +68,7 @@ from kontor.platform.groupware.graph.auth import GraphCredentials
 from kontor.protos.contacts.v1 import identity_pb2, identity_pb2_grpc
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "1000"))
-BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", "100"))
+BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", "200"))  # the service's default import_batch_size
 COMPANIES = int(os.environ.get("BENCH_COMPANIES", "2000"))
 PERSONS_PER_COMPANY = int(os.environ.get("BENCH_PERSONS_PER_COMPANY", "3"))
 TARGET_MESSAGES_PER_S = 200.0

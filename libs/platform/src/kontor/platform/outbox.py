@@ -13,13 +13,14 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from google.protobuf.message import Message
 from nats.js import JetStreamContext
 from opentelemetry import trace
 from prometheus_client import Counter, Gauge
-from sqlalchemy import DateTime, Integer, Text, delete, func, select, update
+from sqlalchemy import DateTime, Integer, Text, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -72,6 +73,28 @@ async def add_event(
         )
     )
     return event
+
+
+async def add_events(
+    session: AsyncSession, messages: Iterable[tuple[Message, str | None]], *, tenant_id: uuid.UUID, producer: str
+) -> list[CloudEvent]:
+    """``add_event`` for many (message, subject) pairs, inserted now in multi-row INSERTs (``add_event`` leaves
+    its row to the session's flush), for callers that publish an event per row of a large batch."""
+    headers = dict(telemetry.inject_headers())
+    events, rows = [], []
+    for message, subject in messages:
+        event = build_event(
+            message, tenant_id=tenant_id, producer=producer, subject=subject, traceparent=headers.get("traceparent")
+        )
+        events.append(event)
+        rows.append({
+            "id": uuid.UUID(event.id), "tenant_id": tenant_id, "subject": subject_for(tenant_id, event.short_type),
+            "event_type": event.type, "payload": json.loads(event.model_dump_json(exclude_none=True)),
+            "headers": headers, "attempts": 0,
+        })
+    if rows:
+        await session.execute(insert(OutboxEvent.__table__), rows)  # Core executemany: one compiled statement
+    return events
 
 
 class OutboxRelay:

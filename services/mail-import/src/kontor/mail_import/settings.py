@@ -39,8 +39,9 @@ class MailImportSettings(ServiceSettings, BlobStoreSettings):
         default=300, ge=30, description="How often each account's import folder is read (staggered across the "
         "interval)")
     import_tick_s: int = Field(default=30, ge=5, description="How often Celery beat looks for accounts that are due")
-    import_batch_size: int = Field(default=100, ge=1, le=1000, description="Messages fetched, stored and "
-                                   "committed together; a crash resumes after the last committed batch")
+    import_batch_size: int = Field(default=200, ge=1, le=1000, description="Messages fetched, stored and "
+                                   "committed together; a crash resumes after the last committed batch (larger batches "
+                                   "spread each batch's fixed cost: 200 measured about 15 % faster than 100)")
     import_log_retention_days: int = Field(
         default=90, ge=1, description="Import log lines older than this are deleted (daily housekeeping)")
     blob_sweep_interval_s: int = Field(

@@ -18,6 +18,7 @@ the start of the round (imports/refile.py, in a transaction of its own).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import logging
@@ -33,7 +34,7 @@ from kontor.platform.db import Database
 from kontor.platform.groupware.errors import (
     CursorExpired, NeedsReauthorisation, NotFound, ProviderError, Throttled,
 )
-from kontor.platform.outbox import add_event
+from kontor.platform.outbox import add_events
 from kontor.protos.events.v1 import mail_pb2
 
 from kontor.mail_import import mime
@@ -53,7 +54,8 @@ from kontor.mail_import.rules.apply import importer_rules, move_matching
 log = logging.getLogger(__name__)
 
 PRODUCER = "mail-import"
-DEFAULT_BATCH_SIZE = 50
+DEFAULT_BATCH_SIZE = 200  # as the import_batch_size setting
+PREPARE_CONCURRENCY = 8  # messages parsed and put into the blob store at once (worker threads, see _prepare_all)
 REPEAT_AFTER = timedelta(hours=24)  # a warning that stands is logged again after this
 
 
@@ -132,6 +134,7 @@ class _Round:
     folder_id: str = ""
     own_addresses: set[str] = field(default_factory=set)
     report: RoundReport = field(default_factory=lambda: RoundReport(outcome="ok"))
+    attempt_unrecorded: bool = False  # record_failure: health.begin never ran, _fail records the attempt
 
     @property
     def namespace(self) -> str:
@@ -247,10 +250,7 @@ async def record_failure(db: Database, *, tenant_id: uuid.UUID, account_id: uuid
     """A round that could not start (no usable credential, sign-in refused when connecting, server down):
     the same state and log line as a failure inside ``run_locked_round``. Call it holding ``account_lock``."""
     r = _Round(db, None, tenant_id, account_id, None, 1, mime.Limits(), None, None,  # type: ignore[arg-type]
-               now or health.now())
-    async with db.unit_of_work(tenant_id) as session:
-        row = await health.state_of(session, tenant_id=tenant_id, account_id=account_id, lock=True)
-        row.last_attempt_at = r.at
+               now or health.now(), attempt_unrecorded=True)
     return await _failure(r, exc)
 
 
@@ -259,6 +259,8 @@ async def _fail(r: _Round, outcome: str, transition, code: str, level: str, **de
     (state failing, backoff by the failures in a row)."""
     async with r.db.unit_of_work(r.tenant_id) as session:
         row = await health.state_of(session, tenant_id=r.tenant_id, account_id=r.account_id, lock=True)
+        if r.attempt_unrecorded:  # with the failure it ended in: no reader sees the attempt with the old state
+            row.last_attempt_at = r.at
         if isinstance(transition, str):
             health.failing(row, r.at, transition, await health.failures_in_a_row(session, row))
         else:
@@ -315,25 +317,39 @@ async def _said_lately(r: _Round, session, code: str, details: dict) -> bool:
 
 
 async def _read_folder(r: _Round, cursor: dict | None) -> dict | None:
-    """Batches from ``cursor`` until the provider says done; answers the cursor stored last."""
-    while True:
-        try:
-            result = await r.provider.next_batch(r.folder_id, cursor, r.batch_size)
-        except CursorExpired:
-            if cursor is None:
-                raise
-            cursor = None  # read the folder again; refs already stored are skipped
-            r.report.cursor_expired = True
-            async with r.db.unit_of_work(r.tenant_id) as session:
-                _log(r, session, "import.cursor_expired", level="warning")
-            continue
-        if isinstance(result, Remap):
-            cursor = await _remap(r, result)
-            continue
-        await _store_batch(r, result.messages, cursor=result.cursor, removed=result.removed)
-        cursor = result.cursor
-        if result.done:
-            return cursor
+    """Batches from ``cursor`` until the provider says done; answers the cursor stored last.
+
+    While a batch is stored, the next one is already being fetched (``ahead``, from the batch's cursor, which
+    stays in memory until the batch commits), so the server's work overlaps ours. Nothing else uses the
+    provider meanwhile. A round that fails drops the fetch ahead; its batch is fetched again next time."""
+    ahead: asyncio.Future | None = None
+    try:
+        while True:
+            try:
+                fetching, ahead = ahead, None
+                result = await (fetching if fetching is not None
+                                else r.provider.next_batch(r.folder_id, cursor, r.batch_size))
+            except CursorExpired:
+                if cursor is None:
+                    raise
+                cursor = None  # read the folder again; refs already stored are skipped
+                r.report.cursor_expired = True
+                async with r.db.unit_of_work(r.tenant_id) as session:
+                    _log(r, session, "import.cursor_expired", level="warning")
+                continue
+            if isinstance(result, Remap):
+                cursor = await _remap(r, result)
+                continue
+            if not result.done:
+                ahead = asyncio.ensure_future(r.provider.next_batch(r.folder_id, result.cursor, r.batch_size))
+            await _store_batch(r, result.messages, cursor=result.cursor, removed=result.removed)
+            cursor = result.cursor
+            if result.done:
+                return cursor
+    finally:
+        if ahead is not None:
+            ahead.cancel()
+            await asyncio.gather(ahead, return_exceptions=True)
 
 
 async def _remap(r: _Round, result: Remap) -> dict:
@@ -363,15 +379,15 @@ async def _store_batch(r: _Round, messages: tuple[RawMessage, ...] | list[RawMes
     for message in messages:
         if message.ref not in known:
             fresh.setdefault(message.ref, message)
-    prepared = [await store.prepare(m, blobs=r.blobs, namespace=r.namespace, limits=r.limits)
-                for m in fresh.values()]
+    prepared = await _prepare_all(r, list(fresh.values()))
     async with r.db.unit_of_work(r.tenant_id) as session:
         written = await store.write(session, prepared, tenant_id=r.tenant_id, account_id=r.account_id,
                                     folder_id=r.folder_id, own_addresses=r.own_addresses,
                                     revive=[ref for ref, gone in known.items() if gone])
         records = await _file(r, session, written.new_references)
-        for mail, _parsed in written.created:
-            await _mail_imported(r, session, mail, records.get(mail.id, ([], [])))
+        await add_events(session, [_mail_imported(r, mail, records.get(mail.id, ([], [])))
+                                    for mail, _parsed in written.created],
+                         tenant_id=r.tenant_id, producer=PRODUCER)
         for item in written.quarantined:
             _log(r, session, "import.quarantined", level="warning", reason=item.reason, size=item.size)
         gone = await store.mark_gone(session, r.account_id, r.folder_id, removed, r.at) if removed else 0
@@ -391,6 +407,25 @@ async def _store_batch(r: _Round, messages: tuple[RawMessage, ...] | list[RawMes
         maybe = r.on_progress(r.report)
         if maybe is not None:
             await maybe
+
+
+async def _prepare_all(r: _Round, messages: list[RawMessage]) -> list[store.Prepared]:
+    """``store.prepare`` for the batch, PREPARE_CONCURRENCY at a time: the blob puts (file writes and fsyncs in
+    worker threads) of one message overlap the parsing of the next. Answers in the batch's order."""
+    gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
+
+    async def one(message: RawMessage) -> store.Prepared:
+        async with gate:
+            return await store.prepare(message, blobs=r.blobs, namespace=r.namespace, limits=r.limits)
+
+    tasks = [asyncio.ensure_future(one(m)) for m in messages]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:  # a blob store outage: the round fails as before, with no put left running
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _file(r: _Round, session, mails: list[tuple[Mail, mime.ParsedMail]]
@@ -422,14 +457,15 @@ async def _file(r: _Round, session, mails: list[tuple[Mail, mime.ParsedMail]]
     return filed
 
 
-async def _mail_imported(r: _Round, session, mail: Mail, filed: tuple[list, list[str]]) -> None:
+def _mail_imported(r: _Round, mail: Mail, filed: tuple[list, list[str]]) -> tuple[mail_pb2.MailImported, str]:
+    """The MailImported event of a new mail and its subject, for ``add_events``."""
     records, from_people = filed
-    await add_event(session, mail_pb2.MailImported(
+    return mail_pb2.MailImported(
         mail_id=str(mail.id), account_id=str(r.account_id), direction=mail.direction,
         from_address=mail.from_address, sent_at=mail.sent_at.astimezone(UTC).isoformat() if mail.sent_at else "",
         records=[mail_pb2.MailRecordRef(type=rec.type, id=str(rec.id)) for rec in records],
         from_contact_person_ids=from_people,
-    ), tenant_id=r.tenant_id, producer=PRODUCER, subject=str(mail.id))
+    ), str(mail.id)
 
 
 __all__ = ["DEFAULT_BATCH_SIZE", "ImportBatch", "Matching", "RoundReport", "account_lock", "lock_key",

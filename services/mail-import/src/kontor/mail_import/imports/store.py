@@ -64,6 +64,19 @@ class Written:
         return [*self.created, *self.referenced]
 
 
+# The batch's statements, on the tables (Core, not the ORM's unit of work) and executed with a list of rows:
+# compiled once, SQLAlchemy sends each list as multi-row INSERTs ("insertmanyvalues"), RETURNING the rows that
+# went in (ON CONFLICT DO NOTHING returns none for a row that existed).
+_INSERT_MAILS = (insert(Mail.__table__).on_conflict_do_nothing(index_elements=["tenant_id", "dedup_key"])
+                 .returning(Mail.__table__.c.dedup_key))
+_INSERT_REFERENCES = (insert(MailboxReference.__table__)
+                      .on_conflict_do_nothing(index_elements=["account_id", "folder_id", "ref"])
+                      .returning(MailboxReference.__table__.c.ref))
+_INSERT_QUARANTINE = (insert(QuarantinedMessage.__table__)
+                      .on_conflict_do_nothing(index_elements=["account_id", "folder_id", "ref"])
+                      .returning(QuarantinedMessage.__table__.c.ref))
+
+
 async def known_refs(session: AsyncSession, account_id: uuid.UUID, folder_id: str,
                      refs: Iterable[str]) -> dict[str, bool]:
     """Refs of (account, folder) already referenced or quarantined → whether that row is marked gone."""
@@ -116,7 +129,88 @@ def direction_of(parsed: mime.ParsedMail, own_addresses: set[str]) -> str:
 
 async def write(session: AsyncSession, items: Iterable[Prepared], *, tenant_id: uuid.UUID, account_id: uuid.UUID,
                 folder_id: str, own_addresses: set[str], revive: Iterable[str] = ()) -> Written:
-    """Stores the batch's rows in the caller's transaction. Idempotent per (account, folder, ref)."""
+    """Stores the batch's rows in the caller's transaction. Idempotent per (account, folder, ref).
+
+    The whole batch goes in a few multi-row statements inside one savepoint (``_write_batch``). Only when
+    the database refuses that does it store message by message, a savepoint each (``_write_each``), so a
+    message the database refuses costs that message (quarantined as "unstorable"), not the batch, which
+    would otherwise fail again at every round."""
+    items = list(items)
+    try:
+        async with session.begin_nested():
+            written = await _write_batch(session, items, tenant_id=tenant_id, account_id=account_id,
+                                         folder_id=folder_id, own_addresses=own_addresses)
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+            raise  # the database is unwell, not a message: the round fails and repeats the batch
+        written = await _write_each(session, items, tenant_id=tenant_id, account_id=account_id,
+                                    folder_id=folder_id, own_addresses=own_addresses)
+    written.revived = await revive_refs(session, account_id, folder_id, revive)
+    return written
+
+
+async def _write_batch(session: AsyncSession, items: list[Prepared], *, tenant_id: uuid.UUID,
+                       account_id: uuid.UUID, folder_id: str, own_addresses: set[str]) -> Written:
+    """The batch in at most five statements: the quarantine entries; the mails (one INSERT ... ON CONFLICT DO
+    NOTHING RETURNING, one SELECT for the dedup keys another mailbox stored first); the references; the
+    revival of a reference that existed marked gone. Same outcome as ``_write_each`` item by item."""
+    written = Written()
+    quarantined = [item for item in items if isinstance(item, Quarantined)]
+    new_quarantine = await _quarantine_many(session, quarantined, tenant_id=tenant_id, account_id=account_id,
+                                            folder_id=folder_id)
+    parsed: list[tuple[Parsed, str]] = []  # (item, dedup key), first of each ref only, as _write_each stores
+    seen_refs: set[str] = set()
+    new_mails: dict[str, dict] = {}  # dedup key -> the columns of its Mail, first item of each key
+    for item in items:
+        if isinstance(item, Quarantined) or item.ref in seen_refs:
+            continue
+        seen_refs.add(item.ref)
+        values = dedup.mail_values(item.parsed, tenant_id=tenant_id, raw_address=item.raw_address, size=item.size,
+                                   direction=direction_of(item.parsed, own_addresses))
+        parsed.append((item, values["dedup_key"]))
+        new_mails.setdefault(values["dedup_key"], values)
+    mails: dict[str, Mail] = {}
+    created_keys: set[str] = set()
+    if new_mails:
+        # Sorted by key: two rounds inserting overlapping batches wait for each other in one order, no deadlock.
+        rows = [new_mails[key] for key in sorted(new_mails)]
+        created_keys = set(await session.scalars(_INSERT_MAILS, rows))
+        for key in created_keys:
+            mails[key] = Mail(**new_mails[key])  # not added to the session: the row is in already
+        existing = [key for key in new_mails if key not in created_keys]
+        if existing:  # a new statement, so a new READ COMMITTED snapshot: it sees a concurrent winner's row
+            for mail in await session.scalars(select(Mail).where(Mail.tenant_id == tenant_id,
+                                                                 Mail.dedup_key.in_(existing))
+                                              .execution_options(populate_existing=True)):
+                mails[mail.dedup_key] = mail
+            if len(mails) != len(new_mails):  # only if a row was deleted between the two statements
+                raise RuntimeError("mail vanished between insert and select")
+    new_refs: set[str] = set()
+    if parsed:
+        new_refs = set(await session.scalars(_INSERT_REFERENCES, [
+            {"id": uuid.uuid4(), "tenant_id": tenant_id, "mail_id": mails[key].id, "account_id": account_id,
+             "folder_id": folder_id, "ref": item.ref, "size": item.size} for item, key in parsed]))
+        if len(new_refs) < len(parsed):  # an existing reference is kept as it is, revived when gone
+            await revive_refs(session, account_id, folder_id, [item.ref for item, _ in parsed
+                                                               if item.ref not in new_refs])
+    first_of_key: set[str] = set()
+    for item in items:
+        if isinstance(item, Quarantined):
+            if item.ref in new_quarantine:
+                new_quarantine.discard(item.ref)  # a ref twice in the batch counts once, as _write_each does
+                written.quarantined.append(item)
+    for item, key in parsed:
+        if key in created_keys and key not in first_of_key:
+            first_of_key.add(key)
+            written.created.append((mails[key], item.parsed))
+        elif item.ref in new_refs:
+            written.referenced.append((mails[key], item.parsed))
+    return written
+
+
+async def _write_each(session: AsyncSession, items: list[Prepared], *, tenant_id: uuid.UUID, account_id: uuid.UUID,
+                      folder_id: str, own_addresses: set[str]) -> Written:
+    """The batch message by message, a savepoint each (what ``write`` falls back to)."""
     written = Written()
     for item in items:
         if isinstance(item, Quarantined):
@@ -124,8 +218,6 @@ async def write(session: AsyncSession, items: Iterable[Prepared], *, tenant_id: 
                 written.quarantined.append(item)
             continue
         try:
-            # A savepoint per mail: a message the database refuses costs that message (quarantined as
-            # "unstorable"), not the batch, which would otherwise fail again at every round.
             async with session.begin_nested():
                 mail, created = await dedup.store_mail(session, tenant_id=tenant_id, parsed=item.parsed,
                                                        raw_address=item.raw_address, size=item.size,
@@ -144,7 +236,6 @@ async def write(session: AsyncSession, items: Iterable[Prepared], *, tenant_id: 
             written.created.append((mail, item.parsed))
         elif new_ref:
             written.referenced.append((mail, item.parsed))
-    written.revived = await revive_refs(session, account_id, folder_id, revive)
     return written
 
 
@@ -159,6 +250,17 @@ async def _quarantine(session: AsyncSession, item: Quarantined, *, tenant_id: uu
                                                 QuarantinedMessage.ref])
         .returning(QuarantinedMessage.id))
     return inserted is not None
+
+
+async def _quarantine_many(session: AsyncSession, items: list[Quarantined], *, tenant_id: uuid.UUID,
+                           account_id: uuid.UUID, folder_id: str) -> set[str]:
+    """The quarantine entries of ``items`` in one statement; answers the refs that had none before."""
+    rows = {item.ref: {"id": uuid.uuid4(), "tenant_id": tenant_id, "account_id": account_id, "folder_id": folder_id,
+                       "ref": item.ref, "reason": item.reason, "detail": item.detail[:2000], "size": item.size,
+                       "raw_address": item.raw_address} for item in reversed(items)}  # the first of a ref wins
+    if not rows:
+        return set()
+    return set(await session.scalars(_INSERT_QUARANTINE, list(rows.values())))
 
 
 async def revive_refs(session: AsyncSession, account_id: uuid.UUID, folder_id: str, refs: Iterable[str]) -> int:
