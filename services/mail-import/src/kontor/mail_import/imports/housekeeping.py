@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 
 from kontor.platform.blobs import BlobStore
+from kontor.platform.blobs.sweep import SweepResult, sweep_unreferenced
 from kontor.platform.db import Database
 
 from kontor.mail_import.accounts.models import MailTenant
@@ -63,36 +63,9 @@ async def prune_import_log(db: Database, *, keep: timedelta, now: datetime | Non
     return deleted
 
 
-@dataclass
-class SweepResult:
-    tenants: int = 0
-    kept: int = 0
-    deleted: int = 0
-
-
 async def sweep_blobs(db: Database, store: BlobStore, *, grace: timedelta,
                       now: datetime | None = None) -> SweepResult:
-    """Deletes the blobs no row refers to that were last stored before now - ``grace``."""
-    cutoff = (now or datetime.now(UTC)) - grace
-    tenants = set(await _tenants(db))
-    result = SweepResult()
-    for namespace in await store.namespaces():
-        try:
-            tenant_id = uuid.UUID(namespace)
-        except ValueError:
-            continue  # not a tenant's namespace
-        if tenant_id not in tenants:
-            continue  # a tenant without mail accounts never stored mail: not ours to judge
-        result.tenants += 1
-        async with db.unit_of_work(tenant_id) as session:
-            referenced = set((await session.scalars(_REFERENCED)).all())
-        async for blob in store.list(namespace):
-            if blob.address in referenced or blob.modified > cutoff:
-                result.kept += 1
-                continue
-            if await store.delete(namespace, blob.address):
-                result.deleted += 1
-    if result.deleted:
-        log.info("mail blob sweep", extra={"tenants": result.tenants, "deleted": result.deleted,
-                                           "kept": result.kept})
-    return result
+    """Deletes the blobs no row refers to that were last stored before now - ``grace``. A tenant without mail
+    accounts never stored mail: its namespace is not ours to judge."""
+    return await sweep_unreferenced(db, store, _REFERENCED, grace=grace, now=now, tenants=set(await _tenants(db)),
+                                    what="mail blob")
