@@ -30,7 +30,8 @@ from kontor.devstack.ports import LOOPBACK
 from kontor.platform.db import Database
 from kontor.protos.contacts.v1 import identity_pb2, identity_pb2_grpc
 
-from tests.integration.mail_world import key, ok, parse
+from tests.integration.isolation_mail import key
+from tests.integration.mail_world import ok, parse
 from tests.integration.natsutil import read_stream
 from tests.integration.test_followups_dashboard import PASSWORD, _rpc
 
