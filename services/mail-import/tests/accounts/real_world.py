@@ -5,19 +5,23 @@ tests/conftest.py's.
 
 Test modules take the fixtures by importing them:
 ``from .real_world import contacts_database_url, contacts_service, servicer, world  # noqa: F401``.
-(test_service.py, at service level, still uses tests/accounts/conftest.py's in-process stand-in.)
+Service-level tests (test_service.py) call with ``world.caller(user)``, the Caller an edge would build.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
+from kontor.platform.auth import current_principal
+
 from kontor.mail_import.accounts.servicer import MailAccountServicer
 from kontor.mail_import.contacts_client import ContactsClient
+from kontor.mail_import.edge import Caller
 
 from ..real_services import ContactsTenant, contacts_database_url, contacts_service  # noqa: TID252
 
@@ -39,6 +43,15 @@ class World:
     def acting_as(self, user: uuid.UUID, tenant: uuid.UUID | None = None):
         with self.contacts_tenant.acting_as(user, tenant or self.tenant):
             yield
+
+    @contextmanager
+    def caller(self, user: uuid.UUID, tenant: uuid.UUID | None = None, *,
+               contacts: ContactsClient | None = None) -> Iterator[Caller]:
+        """The Caller the edge builds for ``user``'s request; contacts calls carry the principal's token, so
+        service calls with it belong inside the block. ``contacts``: another client (e.g. with a CallRecorder)."""
+        contacts = contacts or self.contacts
+        with self.acting_as(user, tenant):
+            yield Caller(principal=current_principal(), sight=contacts.sight(), contacts=contacts)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Mail accounts against real PostgreSQL: create/list/get/update/delete, who sees which account, tenants apart,
-credentials sealed and bound to their row."""
+credentials sealed and bound to their row. Rights, teams, users and "sees everything" are the real contacts'
+answers (real_world.py); each service call runs inside ``world.caller(...)``, whose principal its contacts calls
+carry."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from kontor.mail_import.accounts.models import AccountCredential, MailAccount, M
 from kontor.mail_import.accounts.schemas import AccountCreate, AccountUpdate, Credentials
 from kontor.mail_import.imports.models import ImportState
 
+from ..real_services import CallRecorder  # noqa: TID252 - the test tree's shared real services
+from .real_world import contacts_database_url, contacts_service, world  # noqa: F401 - fixtures
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -33,22 +38,22 @@ def unique(name: str) -> str:
 
 
 async def create(db, world, box, user, data, tenant=None) -> MailAccount:
-    caller = world.caller(user, tenant)
-    async with db.unit_of_work(caller.principal.tenant_id) as session:
-        return await service.create_account(session, caller, box, data)
+    with world.caller(user, tenant) as caller:
+        async with db.unit_of_work(caller.principal.tenant_id) as session:
+            return await service.create_account(session, caller, box, data)
 
 
 async def listed(db, world, user, tenant=None) -> list[uuid.UUID]:
-    caller = world.caller(user, tenant)
-    async with db.unit_of_work(caller.principal.tenant_id) as session:
-        rows, _ = await service.list_accounts(session, caller, page_size=200, page_token="")
-        return [a.id for a in rows]
+    with world.caller(user, tenant) as caller:
+        async with db.unit_of_work(caller.principal.tenant_id) as session:
+            rows, _ = await service.list_accounts(session, caller, page_size=200, page_token="")
+            return [a.id for a in rows]
 
 
 async def get(db, world, user, account_id, tenant=None) -> MailAccount:
-    caller = world.caller(user, tenant)
-    async with db.unit_of_work(caller.principal.tenant_id) as session:
-        return await service.get_account(session, caller, account_id)
+    with world.caller(user, tenant) as caller:
+        async with db.unit_of_work(caller.principal.tenant_id) as session:
+            return await service.get_account(session, caller, account_id)
 
 
 async def test_create_then_get_list_update_and_delete(db, world, box):
@@ -61,18 +66,18 @@ async def test_create_then_get_list_update_and_delete(db, world, box):
     assert (await get(db, world, world.anna, account.id)).display_name == "Anna"
     assert account.id in await listed(db, world, world.anna)
 
-    caller = world.caller(world.anna)
-    async with db.unit_of_work(world.tenant) as session:
-        updated = await service.update_account(session, caller, account.id, expected_version=1,
-                                               data=AccountUpdate(display_name="Anna B.", import_folder="Inbox"))
-    assert (updated.display_name, updated.import_folder, updated.version) == ("Anna B.", "Inbox", 2)
-    async with db.unit_of_work(world.tenant) as session:
-        with pytest.raises(Conflict):
-            await service.update_account(session, caller, account.id, expected_version=1,
-                                         data=AccountUpdate(display_name="stale"))
+    with world.caller(world.anna) as caller:
+        async with db.unit_of_work(world.tenant) as session:
+            updated = await service.update_account(session, caller, account.id, expected_version=1,
+                                                   data=AccountUpdate(display_name="Anna B.", import_folder="Inbox"))
+        assert (updated.display_name, updated.import_folder, updated.version) == ("Anna B.", "Inbox", 2)
+        async with db.unit_of_work(world.tenant) as session:
+            with pytest.raises(Conflict):
+                await service.update_account(session, caller, account.id, expected_version=1,
+                                             data=AccountUpdate(display_name="stale"))
 
-    async with db.unit_of_work(world.tenant) as session:
-        await service.delete_account(session, caller, account.id)
+        async with db.unit_of_work(world.tenant) as session:
+            await service.delete_account(session, caller, account.id)
     with pytest.raises(NotFound):
         await get(db, world, world.anna, account.id)
     assert account.id not in await listed(db, world, world.anna)
@@ -87,9 +92,9 @@ async def test_a_deleted_account_frees_its_address_but_a_live_one_does_not(db, w
     first = await create(db, world, box, world.anna, imap_account(address))
     with pytest.raises(AlreadyExists):
         await create(db, world, box, world.anna, imap_account(address.upper()))
-    caller = world.caller(world.anna)
-    async with db.unit_of_work(world.tenant) as session:
-        await service.delete_account(session, caller, first.id)
+    with world.caller(world.anna) as caller:
+        async with db.unit_of_work(world.tenant) as session:
+            await service.delete_account(session, caller, first.id)
     again = await create(db, world, box, world.anna, imap_account(address))
     assert again.id != first.id
 
@@ -115,27 +120,30 @@ async def test_personal_accounts_are_their_owners_shared_ones_their_teams_manage
 
 async def test_a_shared_account_names_a_team_of_the_organisation(db, world, box):
     # Another tenant's team id is as unknown here as a made-up one: nothing of B may name A's team.
-    with pytest.raises(InvalidArgument) as refused:
-        await create(db, world, box, world.manager, imap_account(unique("support"), kind="shared",
-                                                                 team_id=uuid.uuid4()))
-    assert refused.value.field == "team_id"
+    elsewhere = await world.contacts_tenant.service.new_tenant()
+    for team_id in (uuid.uuid4(), await elsewhere.team("Support")):
+        with pytest.raises(InvalidArgument) as refused:
+            await create(db, world, box, world.manager, imap_account(unique("support"), kind="shared",
+                                                                     team_id=team_id))
+        assert refused.value.field == "team_id"
 
 
 async def test_team_members_use_a_shared_account_but_only_managers_change_it(db, world, box):
     support = await create(db, world, box, world.manager, imap_account(
         unique("support"), kind="shared", team_id=world.support))
-    caller = world.caller(world.anna)
-    async with db.unit_of_work(world.tenant) as session:
-        with pytest.raises(PermissionDenied):
-            await service.update_account(session, caller, support.id, expected_version=1,
-                                         data=AccountUpdate(enabled=False))
-    async with db.unit_of_work(world.tenant) as session:
-        with pytest.raises(PermissionDenied):
-            await service.delete_account(session, caller, support.id)
-    manager = world.caller(world.manager)
-    async with db.unit_of_work(world.tenant) as session:
-        changed = await service.update_account(session, manager, support.id, expected_version=1,
-                                               data=AccountUpdate(enabled=False))
+    assert (await get(db, world, world.anna, support.id)).id == support.id  # she uses it
+    with world.caller(world.anna) as caller:
+        async with db.unit_of_work(world.tenant) as session:
+            with pytest.raises(PermissionDenied):
+                await service.update_account(session, caller, support.id, expected_version=1,
+                                             data=AccountUpdate(enabled=False))
+        async with db.unit_of_work(world.tenant) as session:
+            with pytest.raises(PermissionDenied):
+                await service.delete_account(session, caller, support.id)
+    with world.caller(world.manager) as manager:
+        async with db.unit_of_work(world.tenant) as session:
+            changed = await service.update_account(session, manager, support.id, expected_version=1,
+                                                   data=AccountUpdate(enabled=False))
     assert changed.enabled is False
 
 
@@ -158,12 +166,12 @@ async def test_another_tenants_account_is_not_found_even_for_its_manager(db, wor
     with pytest.raises(NotFound):
         await get(db, world, world.manager, account.id, tenant=world.other_tenant)
     assert account.id not in await listed(db, world, world.manager, tenant=world.other_tenant)
-    caller = world.caller(world.manager, world.other_tenant)
-    async with db.unit_of_work(world.other_tenant) as session:
-        with pytest.raises(NotFound):
-            await service.delete_account(session, caller, account.id)
-        with pytest.raises(NotFound):
-            await open_account(session, box, account.id)
+    with world.caller(world.manager, world.other_tenant) as caller:
+        async with db.unit_of_work(world.other_tenant) as session:
+            with pytest.raises(NotFound):
+                await service.delete_account(session, caller, account.id)
+            with pytest.raises(NotFound):
+                await open_account(session, box, account.id)
 
 
 async def test_credentials_are_sealed_bound_to_their_row_and_only_open_account_unseals_them(db, world, box):
@@ -190,14 +198,15 @@ async def test_set_credentials_replaces_the_secret_and_wakes_an_import_waiting_f
         assert (await open_account(session, box, account.id)).credential is None
         session.add(ImportState(account_id=account.id, tenant_id=world.tenant, state="needs_auth",
                                 last_error_code="imap_auth"))
-    caller = world.caller(world.anna)
-    async with db.unit_of_work(world.tenant) as session:
-        with pytest.raises(InvalidArgument) as refused:
-            await service.set_credentials(session, caller, box, account.id, Credentials(client_secret="x" * 20))
-        assert refused.value.field == "credentials"
-    async with db.unit_of_work(world.tenant) as session:
-        updated = await service.set_credentials(session, caller, box, account.id, Credentials(password="new-pass"))
-        assert updated.version == 2
+    with world.caller(world.anna) as caller:
+        async with db.unit_of_work(world.tenant) as session:
+            with pytest.raises(InvalidArgument) as refused:
+                await service.set_credentials(session, caller, box, account.id, Credentials(client_secret="x" * 20))
+            assert refused.value.field == "credentials"
+        async with db.unit_of_work(world.tenant) as session:
+            updated = await service.set_credentials(session, caller, box, account.id,
+                                                    Credentials(password="new-pass"))
+            assert updated.version == 2
     async with db.unit_of_work(world.tenant) as session:
         assert (await open_account(session, box, account.id)).credential.secret == "new-pass"
         state = await session.get(ImportState, account.id)
@@ -205,19 +214,19 @@ async def test_set_credentials_replaces_the_secret_and_wakes_an_import_waiting_f
 
 
 async def test_list_pages_by_address_without_repeats(db, world, box):
-    owner = uuid.uuid4()
+    owner = await world.contacts_tenant.user("sales_rep")  # a user of their own: only these five are theirs
     made = [await create(db, world, box, owner, imap_account(f"p{i}.{uuid.uuid4().hex[:6]}@example.com"))
             for i in range(5)]
-    caller = world.caller(owner)
     seen, token = [], ""
-    async with db.unit_of_work(world.tenant) as session:
-        while True:
-            rows, token = await service.list_accounts(session, caller, page_size=2, page_token=token)
-            seen.extend(a.id for a in rows)
-            if not token:
-                break
-        with pytest.raises(InvalidArgument):
-            await service.list_accounts(session, caller, page_size=2, page_token="not-a-token")
+    with world.caller(owner) as caller:
+        async with db.unit_of_work(world.tenant) as session:
+            while True:
+                rows, token = await service.list_accounts(session, caller, page_size=2, page_token=token)
+                seen.extend(a.id for a in rows)
+                if not token:
+                    break
+            with pytest.raises(InvalidArgument):
+                await service.list_accounts(session, caller, page_size=2, page_token="not-a-token")
     assert sorted(seen) == sorted(a.id for a in made)
     assert [a.address_key for a in sorted(made, key=lambda a: a.address_key)] == [
         a.address_key for a in sorted(made, key=lambda a: seen.index(a.id))]
@@ -232,11 +241,19 @@ async def test_creating_an_account_lists_its_tenant_for_the_importer(db, world, 
 
 
 async def test_teams_are_asked_once_per_request(db, world, box):
-    caller = world.caller(world.anna)
-    async with db.unit_of_work(world.tenant) as session:
-        await service.list_accounts(session, caller, page_size=10, page_token="")
-        await service.usable_account_ids(session, caller)
-    assert world.contacts.team_lookups == 1
+    support = await create(db, world, box, world.manager, imap_account(
+        unique("support"), kind="shared", team_id=world.support))
+    recorder = CallRecorder()
+    contacts = world.contacts_tenant.service.client(recorder)  # what went over the wire to contacts
+    try:
+        with world.caller(world.anna, contacts=contacts) as caller:
+            async with db.unit_of_work(world.tenant) as session:
+                rows, _ = await service.list_accounts(session, caller, page_size=10, page_token="")
+                usable = await service.usable_account_ids(session, caller)
+    finally:
+        await contacts.close()
+    assert support.id in {a.id for a in rows} and support.id in usable  # the team's answer was used both times
+    assert len(recorder.requests["GetUser"]) == 1
 
 
 async def test_resealing_moves_credentials_to_the_newest_key_and_reports_unreadable_ones(db, world, box):

@@ -15,7 +15,7 @@ from kontor.platform.secrets_box import SecretBox, generate_key, parse_keys
 
 from kontor.mail_import.accounts.connect import seal_credential
 from kontor.mail_import.accounts.models import AccountCredential, MailAccount
-from kontor.mail_import.contacts_client import AddressMatch, ContactsClient, MatchingUnavailable
+from kontor.mail_import.contacts_client import ContactsClient, MatchingUnavailable
 from kontor.mail_import.imports import round as import_round
 from kontor.mail_import.imports.models import ImportLogEntry
 from kontor.mail_import.imports.runner import Importer, import_account
@@ -109,26 +109,6 @@ async def test_a_refused_sign_in_is_needs_auth_with_a_readable_log_line(world, s
     box.deliver(message(1))
     report = await import_account(importer, tenant_id=world.tenant_id, account_id=box.account_id)
     assert (report.outcome, report.state, report.imported) == ("ok", "healthy", 1)
-
-
-class Contacts:
-    """A stand-in answering MatchAddresses. Kept only because test_rematch_and_rules.py (another helper's, being
-    written) imports it; the tests here use the real contacts. Port that module, then delete this class."""
-
-    def __init__(self, matches: dict[str, AddressMatch] | None = None, down: bool = False,
-                 employees: set[str] | None = None):
-        self.matches, self.down, self.asked, self.employees = matches or {}, down, [], employees or set()
-
-    async def employee_addresses(self):
-        if self.down:
-            raise MatchingUnavailable("contacts is down")
-        return set(self.employees)
-
-    async def match_addresses(self, addresses):
-        self.asked.append(sorted(addresses))
-        if self.down:
-            raise MatchingUnavailable("contacts is down")
-        return {a: self.matches[a] for a in addresses if a in self.matches}
 
 
 async def test_new_mail_is_filed_automatically_and_the_event_names_the_records(world):
