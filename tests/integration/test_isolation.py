@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import grpc
@@ -557,56 +559,71 @@ CALENDAR_STREAM_TAIL: dict[str, object] = {
 _CALENDAR_READ_PREFIXES = (*_READ_PREFIXES, "Download")
 
 
-def _calendar_methods() -> list:
-    found = [m for name in iso.calendar_services() for m in iso.service_descriptor(name).methods]
+@dataclass(frozen=True)
+class GrpcSweep:
+    """What the gRPC sweep needs to know of one service: its proto services, which methods only read (swept
+    first and snapshotted), the values that make each request name tenant A's objects, and the messages a
+    client stream sends after its first."""
 
-    def order(m):
-        return (0 if m.name.startswith(_CALENDAR_READ_PREFIXES) else 2 if m.name.startswith(_LAST_PREFIXES) else 1,
-                m.full_name)
+    service: str
+    services: Callable[[], list[str]]
+    read_prefixes: tuple[str, ...]
+    values: dict[str, object]
+    stream_tail: dict[str, object] = field(default_factory=dict)
 
-    return sorted(found, key=order)
+    def methods(self) -> list:
+        found = [m for name in self.services() for m in iso.service_descriptor(name).methods]
+
+        def order(m):
+            return (0 if m.name.startswith(self.read_prefixes) else 2 if m.name.startswith(_LAST_PREFIXES) else 1,
+                    m.full_name)
+
+        return sorted(found, key=order)
+
+    def requests(self, method, world: World) -> list:
+        """One request per variant; a client-streaming method gets the list of messages it sends."""
+        values = self.values.get(_key(method), lambda w: {})(world)
+        requests = []
+        for variant in values if isinstance(values, list) else [values]:
+            cleared = {name for name, value in variant.items() if isinstance(value, str | list) and value in ("", [])}
+            request = iso.fill_request(method, world, {k: v for k, v in variant.items() if k not in cleared})
+            for name in cleared:
+                request.ClearField(name)
+            if method.client_streaming:
+                part = iso.message_class(method.input_type)
+                tail = self.stream_tail.get(_key(method), lambda w: [])(world)
+                request = [request, *(json_format.ParseDict(d, part()) for d in tail)]
+            requests.append(request)
+        return requests
+
+    def snapshot(self, stack, world: World, token: str) -> dict[str, str]:
+        """A's reads of its own objects in the service (answer or refusal, per method and variant)."""
+        snap = {}
+        with grpc.insecure_channel(stack.grpc(self.service)) as channel:
+            for method in self.methods():
+                if not method.name.startswith(self.read_prefixes):
+                    continue
+                for index, request in enumerate(self.requests(method, world)):
+                    try:
+                        snap[f"{_key(method)}#{index}"] = iso.answer_text(iso.call_method(channel, method, request,
+                                                                                          token))
+                    except grpc.RpcError as exc:
+                        snap[f"{_key(method)}#{index}"] = f"{exc.code().name} {exc.details()}"
+        return snap
 
 
-def _calendar_requests(method, world: World) -> list:
-    """One request per variant; a client-streaming method gets the list of messages it sends."""
-    values = CALENDAR_VALUES.get(_key(method), lambda w: {})(world)
-    requests = []
-    for variant in values if isinstance(values, list) else [values]:
-        cleared = {name for name, value in variant.items() if isinstance(value, str | list) and value in ("", [])}
-        request = iso.fill_request(method, world, {k: v for k, v in variant.items() if k not in cleared})
-        for name in cleared:
-            request.ClearField(name)
-        if method.client_streaming:
-            part = iso.message_class(method.input_type)
-            tail = CALENDAR_STREAM_TAIL.get(_key(method), lambda w: [])(world)
-            request = [request, *(json_format.ParseDict(d, part()) for d in tail)]
-        requests.append(request)
-    return requests
-
-
-def _calendar_snapshot(stack, world: World, token: str) -> dict[str, str]:
-    """A's reads of its own calendar-sync objects (answer or refusal, per method and variant)."""
-    snap = {}
-    with grpc.insecure_channel(stack.grpc("calendar-sync")) as channel:
-        for method in _calendar_methods():
-            if not method.name.startswith(_CALENDAR_READ_PREFIXES):
-                continue
-            for index, request in enumerate(_calendar_requests(method, world)):
-                try:
-                    snap[f"{_key(method)}#{index}"] = iso.answer_text(iso.call_method(channel, method, request, token))
-                except grpc.RpcError as exc:
-                    snap[f"{_key(method)}#{index}"] = f"{exc.code().name} {exc.details()}"
-    return snap
+_CALENDAR = GrpcSweep("calendar-sync", iso.calendar_services, _CALENDAR_READ_PREFIXES, CALENDAR_VALUES,
+                      CALENDAR_STREAM_TAIL)
 
 
 def test_every_calendar_grpc_method_is_mapped(world):
-    methods = _calendar_methods()
+    methods = _CALENDAR.methods()
     assert {"CreateAppointment", "ListCalendar", "GetResource", "RegisterServer", "CreateConnector",
             "GetSyncHealth"} <= {m.name for m in methods}
     problems = []
     for method in methods:
         try:
-            _calendar_requests(method, world)
+            _CALENDAR.requests(method, world)
         except Unmapped as exc:
             problems.append(str(exc))
     assert not problems, "\n".join(problems)
@@ -616,7 +633,7 @@ def test_every_calendar_grpc_method_is_mapped(world):
 
 def test_the_same_calendar_reads_answer_tenant_a(stack, world):
     """The control: A's manager gets answers where B gets NOT_FOUND, so the probes are well formed."""
-    snap = _calendar_snapshot(stack, world, iso.admin_token(stack, world.a))
+    snap = _CALENDAR.snapshot(stack, world, iso.admin_token(stack, world.a))
     refused = {key: value for key, value in snap.items() if not value.startswith(("{", "["))}
     assert not refused, refused
     assert world.ids["appointment"] in snap["kontor.calendar.v1.AppointmentService/ListCalendar#0"]
@@ -628,7 +645,7 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_calendar_grpc(stack
     subject = world.b.admin_id if caller == "org_manager" else "service:gateway"
     token = stack.token(world.b.id, subject=subject, roles=roles)
     a_token = iso.admin_token(stack, world.a)
-    before = _calendar_snapshot(stack, world, a_token)
+    before = _CALENDAR.snapshot(stack, world, a_token)
     # ALREADY_EXISTS / FAILED_PRECONDITION: a clash with B's own data. Their details are checked too.
     accepted = {grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.INVALID_ARGUMENT,
                 grpc.StatusCode.ALREADY_EXISTS, grpc.StatusCode.FAILED_PRECONDITION}
@@ -639,8 +656,8 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_calendar_grpc(stack
         own = iso.answer_text(iso.call_method(channel, servers, iso.message_class(servers.input_type)(),
                                               iso.admin_token(stack, world.b)))
         assert world.ids["groupware_server"] not in own
-        for method in _calendar_methods():
-            for request in _calendar_requests(method, world):
+        for method in _CALENDAR.methods():
+            for request in _CALENDAR.requests(method, world):
                 sent = iso.sent_text(request)
                 where = f"{_key(method)}({sent[:200]})"
                 try:
@@ -654,7 +671,7 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_calendar_grpc(stack
                 if found := iso.leaks(world, f"{sent} {own}", iso.answer_text(answer)):
                     failures.append(f"{where}: OK shows tenant A's {found}: {iso.answer_text(answer)[:300]}")
     assert not failures, "\n".join(failures)
-    assert not (changes := _diff(before, _calendar_snapshot(stack, world, a_token))), "\n".join(changes)
+    assert not (changes := _diff(before, _CALENDAR.snapshot(stack, world, a_token))), "\n".join(changes)
 
 
 def _refusals_without_a_valid_token(stack, world, service: str, methods, requests_of) -> list[str]:
@@ -679,7 +696,7 @@ def _refusals_without_a_valid_token(stack, world, service: str, methods, request
 
 def test_calendar_grpc_refuses_calls_without_a_valid_token(stack, world):
     """No method of calendar-sync answers a caller without a token, or with one it did not issue."""
-    failures = _refusals_without_a_valid_token(stack, world, "calendar-sync", _calendar_methods(), _calendar_requests)
+    failures = _refusals_without_a_valid_token(stack, world, "calendar-sync", _CALENDAR.methods(), _CALENDAR.requests)
     assert not failures, "\n".join(failures)
 
 
@@ -744,41 +761,7 @@ def _probe() -> str:
     return f"probe-{uuid.uuid4().hex[:8]}@b-probe.example"
 
 
-def _mail_methods() -> list:
-    found = [m for name in iso_mail.mail_services() for m in iso.service_descriptor(name).methods]
-
-    def order(m):
-        return (0 if m.name.startswith(_MAIL_READ_PREFIXES) else 2 if m.name.startswith(_LAST_PREFIXES) else 1,
-                m.full_name)
-
-    return sorted(found, key=order)
-
-
-def _mail_requests(method, world: World) -> list:
-    values = MAIL_VALUES.get(_key(method), lambda w: {})(world)
-    requests = []
-    for variant in values if isinstance(values, list) else [values]:
-        cleared = {name for name, value in variant.items() if isinstance(value, str | list) and value in ("", [])}
-        request = iso.fill_request(method, world, {k: v for k, v in variant.items() if k not in cleared})
-        for name in cleared:
-            request.ClearField(name)
-        requests.append(request)
-    return requests
-
-
-def _mail_snapshot(stack, world: World, token: str) -> dict[str, str]:
-    """A's reads of its own mail-import objects (answer or refusal, per method and variant)."""
-    snap = {}
-    with grpc.insecure_channel(stack.grpc("mail-import")) as channel:
-        for method in _mail_methods():
-            if not method.name.startswith(_MAIL_READ_PREFIXES):
-                continue
-            for index, request in enumerate(_mail_requests(method, world)):
-                try:
-                    snap[f"{_key(method)}#{index}"] = iso.answer_text(iso.call_method(channel, method, request, token))
-                except grpc.RpcError as exc:
-                    snap[f"{_key(method)}#{index}"] = f"{exc.code().name} {exc.details()}"
-    return snap
+_MAIL = GrpcSweep("mail-import", iso_mail.mail_services, _MAIL_READ_PREFIXES, MAIL_VALUES)
 
 
 def test_mail_import_serves_every_declared_mail_service():
@@ -789,13 +772,13 @@ def test_mail_import_serves_every_declared_mail_service():
 
 
 def test_every_mail_grpc_method_is_mapped(world):
-    methods = _mail_methods()
+    methods = _MAIL.methods()
     assert {"CreateAccount", "GetImportHealth", "FileMails", "ListFolders", "SendMail", "CreateRule"} <= {
         m.name for m in methods}
     problems = []
     for method in methods:
         try:
-            _mail_requests(method, world)
+            _MAIL.requests(method, world)
         except Unmapped as exc:
             problems.append(str(exc))
     assert not problems, "\n".join(problems)
@@ -807,7 +790,7 @@ def test_the_same_mail_reads_answer_tenant_a(stack, world, a_mail_server):
     A's mail server, which the relay counts)."""
     relay = a_mail_server[2]
     connections = relay.connections
-    snap = _mail_snapshot(stack, world, iso.admin_token(stack, world.a))
+    snap = _MAIL.snapshot(stack, world, iso.admin_token(stack, world.a))
     assert relay.connections > connections
     refused = {key: value for key, value in snap.items() if not value.startswith(("{", "["))}
     assert not refused, refused
@@ -825,7 +808,7 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_mail_grpc(stack, wo
     subject = world.b.admin_id if caller == "org_manager" else "service:gateway"
     token = stack.token(world.b.id, subject=subject, roles=roles)
     a_token = iso.admin_token(stack, world.a)
-    before = _mail_snapshot(stack, world, a_token)
+    before = _MAIL.snapshot(stack, world, a_token)
     relay = a_mail_server[2]
     connections = relay.connections
     # ALREADY_EXISTS is no answer here: B has no mail data of its own that A's ids could clash with.
@@ -839,8 +822,8 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_mail_grpc(stack, wo
         own = iso.answer_text(iso.call_method(channel, accounts, iso.message_class(accounts.input_type)(),
                                               iso.admin_token(stack, world.b)))
         assert world.ids["mail_account"] not in own and world.b_mail_account in own
-        for method in _mail_methods():
-            for index, request in enumerate(_mail_requests(method, world)):
+        for method in _MAIL.methods():
+            for index, request in enumerate(_MAIL.requests(method, world)):
                 sent = f"{iso.sent_text(request)} {own}"
                 where = f"{_key(method)}#{index}({iso.sent_text(request)[:200]})"
                 try:
@@ -860,12 +843,12 @@ def test_tenant_b_gets_not_found_or_nothing_of_tenant_a_over_mail_grpc(stack, wo
     assert not failures, "\n".join(failures)
     # Refused before the mail server was asked: none of B's calls opened a connection to A's IMAP server.
     assert relay.connections == connections, f"B's calls reached A's mail server {relay.connections - connections}x"
-    assert not (changes := _diff(before, _mail_snapshot(stack, world, a_token))), "\n".join(changes)
+    assert not (changes := _diff(before, _MAIL.snapshot(stack, world, a_token))), "\n".join(changes)
 
 
 def test_mail_grpc_refuses_calls_without_a_valid_token(stack, world):
     """No method of mail-import answers a caller without a token, or with one it did not issue."""
-    failures = _refusals_without_a_valid_token(stack, world, "mail-import", _mail_methods(), _mail_requests)
+    failures = _refusals_without_a_valid_token(stack, world, "mail-import", _MAIL.methods(), _MAIL.requests)
     assert not failures, "\n".join(failures)
 
 
@@ -947,8 +930,8 @@ def test_a_role_without_rights_gets_permission_denied_on_every_mail_grpc_method(
     connections = relay.connections
     failures = []
     with grpc.insecure_channel(stack.grpc("mail-import")) as channel:
-        for method in _mail_methods():
-            for request in _mail_requests(method, world):
+        for method in _MAIL.methods():
+            for request in _MAIL.requests(method, world):
                 try:
                     answer = iso.call_method(channel, method, request, token)
                     if _key(method) not in MAIL_NO_RIGHT_CHECK:
@@ -960,7 +943,7 @@ def test_a_role_without_rights_gets_permission_denied_on_every_mail_grpc_method(
                         failures.append(f"{_key(method)}: {exc.code().name} {exc.details()}")
     assert not failures, "\n".join(failures)
     assert relay.connections == connections
-    assert not set(MAIL_NO_RIGHT_CHECK) - {_key(m) for m in _mail_methods()}
+    assert not set(MAIL_NO_RIGHT_CHECK) - {_key(m) for m in _MAIL.methods()}
 
 
 # ---------------------------------------------------------------------------------------------------------------
